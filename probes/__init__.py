@@ -1,0 +1,38 @@
+"""Probes: one module per check kind, each with one entry point, `probe(check, stack, timeout)`.
+
+A probe only looks and returns an Observation; it never prints, and it never changes
+the stack. Adding a probe is one module here and one line in PROBES.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from probes import (
+    container_health,
+    container_running,
+    env_present,
+    http_health,
+    port_published,
+    postgres_ready,
+    service_missing,
+)
+from verifier.findings import Observation
+from verifier.plan import Check
+from verifier.stack import Stack
+
+
+class Probe(Protocol):
+    def __call__(self, check: Check, stack: Stack, timeout: float) -> Observation: ...
+
+
+PROBES: dict[str, Probe] = {
+    "service.missing": service_missing.probe,
+    "container.running": container_running.probe,
+    "container.health": container_health.probe,
+    "port.published": port_published.probe,
+    "http.health": http_health.probe,
+    "postgres.ready": postgres_ready.probe,
+    "env.present": env_present.probe,
+}
+
+__all__ = ["PROBES", "Probe"]

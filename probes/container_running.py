@@ -1,0 +1,22 @@
+"""container.running: every container of the service is running."""
+from verifier.findings import Observation, Status
+from verifier.plan import Check
+from verifier.stack import ContainerState, Stack
+
+
+def probe(check: Check, stack: Stack, timeout: float) -> Observation:
+    containers = stack.containers(check.service)
+    not_running = [c for c in containers if c.status != "running"]
+    if not not_running:
+        return Observation(Status.PASS, "running", f"{len(containers)} of {len(containers)} running")
+    described = "; ".join(f"{c.name} {_describe(c)}" for c in not_running)
+    return Observation(Status.FAIL, _describe(not_running[0]), described,
+                       transient=any(c.status in ("created", "restarting") for c in not_running))
+
+
+def _describe(container: ContainerState) -> str:
+    if container.status == "exited":
+        return f"exited (code {container.exit_code})"
+    if container.status == "restarting":
+        return f"restarting (restarted {container.restart_count} times)"
+    return container.status

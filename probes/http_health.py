@@ -1,0 +1,70 @@
+"""http.health: the documented endpoint answers with the documented status.
+
+Reached from this machine through the container's published port. Only GET and HEAD
+are ever sent: the verifier must not change what it checks.
+"""
+from __future__ import annotations
+
+import functools
+import ssl
+import time
+
+import httpx
+
+from verifier.findings import Observation, Status
+from verifier.plan import Check, HttpTarget
+from verifier.stack import Stack
+
+READ_ONLY_METHODS = ("GET", "HEAD")
+
+
+def probe(check: Check, stack: Stack, timeout: float) -> Observation:
+    target = check.target
+    assert isinstance(target, HttpTarget)
+    if target.method not in READ_ONLY_METHODS:
+        return Observation(Status.SKIP, "not sent",
+                           f"the document's method {target.method} could change the service; "
+                           "only GET and HEAD are sent")
+    running = [c for c in stack.containers(check.service) if c.status == "running"]
+    address = stack.published_address(running[0], target.container_port) if running else None
+    if address is None:
+        return Observation(Status.SKIP, "not reachable from the host",
+                           f"port {target.container_port} is not published on the host; "
+                           "probing from inside the stack's network is not available yet")
+    host, port = address
+    url = f"http://{_bracketed(host)}:{port}{target.path}"
+    return _request(target, url, timeout)
+
+
+def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
+    started = time.perf_counter()
+    try:
+        # trust_env=False: a proxy from the environment must not stand between us and the stack.
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()) as client:
+            with client.stream(target.method, url) as response:
+                status = response.status_code
+                reason = response.reason_phrase
+    except httpx.ConnectError:
+        return Observation(Status.FAIL, "connection refused",
+                           f"{target.method} {url}: nothing accepts connections", transient=True)
+    except httpx.TimeoutException:
+        return Observation(Status.FAIL, "no answer",
+                           f"{target.method} {url}: no answer within {timeout:.1f}s")
+    except httpx.HTTPError as exc:
+        return Observation(Status.FAIL, "protocol error", f"{target.method} {url}: {type(exc).__name__}",
+                           transient=True)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    message = f"{target.method} {url} answered {status} {reason} in {elapsed_ms:.0f} ms"
+    if status == target.expected_status:
+        return Observation(Status.PASS, str(status), message)
+    return Observation(Status.FAIL, str(status), message, transient=status in (502, 503, 504))
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """Built once: loading the trust store for every request costs more than the request."""
+    return ssl.create_default_context()
+
+
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

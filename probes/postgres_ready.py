@@ -1,0 +1,74 @@
+"""postgres.ready: the server accepts connections (pg_isready's meaning) and answers SELECT 1.
+
+Credentials come from the container's own environment (POSTGRES_USER, POSTGRES_PASSWORD,
+POSTGRES_DB), as the official image reads them. The session is read-only and runs only
+SELECT 1 and the version query.
+"""
+from __future__ import annotations
+
+import psycopg
+
+from verifier.findings import Observation, Status
+from verifier.plan import Check, PostgresTarget
+from verifier.stack import ContainerState, Stack
+
+# pg_isready's three answers, told apart by what the server or libpq says.
+_REJECTING = ("the database system is starting up", "the database system is shutting down",
+              "too many clients", "remaining connection slots", "in recovery mode")
+_LOGIN_REFUSED = ("password authentication failed", "no pg_hba.conf entry", "does not exist",
+                  "no password supplied", "authentication failed")
+
+
+def probe(check: Check, stack: Stack, timeout: float) -> Observation:
+    target = check.target
+    assert isinstance(target, PostgresTarget)
+    running = [c for c in stack.containers(check.service) if c.status == "running"]
+    address = stack.published_address(running[0], target.container_port) if running else None
+    if address is None:
+        return Observation(Status.SKIP, "not reachable from the host",
+                           f"port {target.container_port} is not published on the host; "
+                           "probing from inside the stack's network is not available yet")
+    return _query(address, _credentials(target, running[0]), timeout)
+
+
+def _credentials(target: PostgresTarget, container: ContainerState) -> dict[str, str]:
+    env = container.environment
+    user = target.user or env.get("POSTGRES_USER") or "postgres"
+    credentials = {"user": user, "dbname": target.database or env.get("POSTGRES_DB") or user}
+    if env.get("POSTGRES_PASSWORD"):
+        credentials["password"] = env["POSTGRES_PASSWORD"]
+    return credentials
+
+
+def _query(address: tuple[str, int], credentials: dict[str, str], timeout: float) -> Observation:
+    host, port = address
+    where = f"{host}:{port} as {credentials['user']}/{credentials['dbname']}"
+    try:
+        with psycopg.connect(host=host, port=port, connect_timeout=max(1, round(timeout)),
+                             application_name="deployment-verifier", **credentials) as connection:
+            connection.read_only = True
+            row = connection.execute("SELECT 1").fetchone()
+            version = connection.execute("SHOW server_version").fetchone()
+    except psycopg.OperationalError as exc:
+        return _classify(exc, where)
+    if row != (1,):
+        return Observation(Status.FAIL, "accepting connections; SELECT 1 answered wrongly",
+                           f"{where}: SELECT 1 returned {row!r}")
+    server = version[0] if version else "unknown"
+    return Observation(Status.PASS, f"accepting connections; SELECT 1 answers (PostgreSQL {server})",
+                       f"{where}: accepting connections, SELECT 1 = 1")
+
+
+def _classify(exc: psycopg.OperationalError, where: str) -> Observation:
+    text = " ".join(str(exc).split())
+    lowered = text.lower()
+    if any(marker in lowered for marker in _LOGIN_REFUSED):
+        return Observation(Status.FAIL, "accepting connections; login refused", f"{where}: {_last_clause(text)}")
+    if any(marker in lowered for marker in _REJECTING):
+        return Observation(Status.FAIL, "rejecting connections", f"{where}: {_last_clause(text)}", transient=True)
+    return Observation(Status.FAIL, "no response", f"{where}: {_last_clause(text)}", transient=True)
+
+
+def _last_clause(text: str) -> str:
+    """libpq repeats the address before the reason; the reason is what the reader needs."""
+    return text.rsplit("failed: ", 1)[-1][:300]

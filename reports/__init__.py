@@ -1,0 +1,23 @@
+"""Report formats: one module each, with one entry point, `render(report, stream)`.
+
+A renderer only writes what the report holds; it never probes and never decides the
+verdict. Adding a format is one module here and one line in RENDERERS.
+"""
+from __future__ import annotations
+
+from typing import Protocol, TextIO
+
+from reports import json_report, terminal
+from verifier.findings import Report
+
+
+class Renderer(Protocol):
+    def __call__(self, report: Report, stream: TextIO) -> None: ...
+
+
+RENDERERS: dict[str, Renderer] = {
+    "terminal": terminal.render,
+    "json": json_report.render,
+}
+
+__all__ = ["RENDERERS", "Renderer"]

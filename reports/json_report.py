@@ -1,0 +1,44 @@
+"""The JSON report: the stable contract `verifier.report/v1` that CI jobs and later runs read."""
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from verifier.findings import Finding, Report
+
+SCHEMA = "verifier.report/v1"
+
+
+def render(report: Report, stream: TextIO) -> None:
+    json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    counts = report.counts
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "verifier", "version": report.tool_version},
+        "document": {"path": report.document_path, "sha256": report.document_sha256},
+        "target": {"kind": report.target.kind, "project": report.target.project, "engine": report.target.engine},
+        "started_at": report.started_at,
+        "duration_ms": report.duration_ms,
+        "summary": {**{status.value: count for status, count in counts.items()}, "conformant": report.conformant},
+        "findings": [_finding(f) for f in report.findings],
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "id": finding.id,
+        "check": finding.check,
+        "service": finding.service,
+        "status": finding.status.value,
+        "expected": finding.expected,
+        "observed": finding.observed,
+        "message": finding.message,
+        "source": None if finding.source is None else {"path": finding.source.path, "line": finding.source.line},
+        "layer": finding.layer,
+        "duration_ms": finding.duration_ms,
+        "attempts": finding.attempts,
+    }

@@ -1,0 +1,152 @@
+"""The `verifier` command. The whole flow is `verify()`:
+
+    document -> model -> plan of checks -> stack snapshot -> probes (concurrent) -> findings -> report -> renderers
+
+Exit codes: 0 conformant, 1 a check failed or could not run, 2 bad input or usage,
+3 the Docker Engine cannot be reached.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from verifier import __version__
+from verifier.errors import ExitCode, VerifierError
+
+DEFAULT_TIMEOUT = 30.0
+PROBE_TIMEOUT = 5.0
+REPORT_FORMATS = ("terminal", "json")
+
+
+def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float):
+    from verifier.document import read_document
+    from verifier.findings import Report, Target
+    from verifier.plan import build_plan
+    from verifier.runner import RunLimits, run_plan
+    from verifier.secrets import Redactor, secret_values_of
+    from verifier.stack import snapshot_stack
+    from verifier.target import choose_project
+
+    started_at = datetime.now(timezone.utc)
+    started = time.monotonic()
+    document = read_document(document_path)
+    plan = build_plan(document)
+    choice = choose_project(project, compose_files, document_path)
+    stack = snapshot_stack(choice.name, timeout=min(timeout, 10.0))
+    if not stack.services:
+        raise VerifierError(
+            f"project '{choice.name}' (from {choice.reason}) has no containers on {stack.engine}; "
+            "is the stack up, and is this its project name? (--project NAME)"
+        )
+    redact = Redactor(value for containers in stack.services.values()
+                      for container in containers for value in secret_values_of(dict(container.environment)))
+    limits = RunLimits(deadline=started + timeout, probe_timeout=min(PROBE_TIMEOUT, timeout))
+    findings = run_plan(plan, stack, limits, redact)
+    return Report(
+        tool_version=__version__,
+        document_path=document.path,
+        document_sha256=document.sha256,
+        target=Target("compose", stack.project, stack.engine),
+        started_at=started_at.isoformat(timespec="milliseconds"),
+        duration_ms=round((time.monotonic() - started) * 1000, 3),
+        findings=findings,
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = verify(args.document, args.compose or (), args.project, args.timeout)
+    return _render(report, args.format)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from verifier.demo import DEMO_COMPOSE, DEMO_DOCUMENT, DEMO_PROJECT, ensure_demo_running
+    from verifier.document import read_document
+    from verifier.stack import snapshot_stack
+
+    documented = {s.name for s in read_document(DEMO_DOCUMENT).services}
+    stack = snapshot_stack(DEMO_PROJECT)
+    up = {name for name, cs in stack.services.items() if cs and all(c.status == "running" for c in cs)}
+    ensure_demo_running(up, documented)
+    report = verify(DEMO_DOCUMENT, [DEMO_COMPOSE], DEMO_PROJECT, args.timeout)
+    return _render(report, args.format)
+
+
+def _model(args: argparse.Namespace) -> int:
+    from verifier.document import read_document
+    from verifier.model_view import render_json, render_table
+
+    model = read_document(args.document)
+    (render_json if args.format == "json" else render_table)(model, sys.stdout)
+    return ExitCode.CONFORMANT
+
+
+def _render(report, format_name: str) -> int:
+    from reports import RENDERERS
+
+    RENDERERS[format_name](report, sys.stdout)
+    return report.exit_code
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="verifier",
+        description="Check a running Docker Compose stack against its deployment architecture document.",
+        epilog="Exit codes: 0 conformant, 1 not conformant (a check failed or could not run), "
+               "2 bad input or usage, 3 Docker Engine unreachable.",
+    )
+    parser.add_argument("--version", action="version", version=f"verifier {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback when the verifier cannot run")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="verify the live stack against the document")
+    check.add_argument("document", type=Path, metavar="DOC")
+    check.add_argument("--compose", "-f", type=Path, action="append", metavar="FILE",
+                       help="compose file(s) of the stack; its name: or folder gives the project")
+    check.add_argument("--project", "-p", metavar="NAME", help="Compose project name of the running stack")
+    _add_report_options(check)
+    check.set_defaults(handler=_check)
+
+    model = commands.add_parser("model", help="show what was read from the document, with line numbers")
+    model.add_argument("document", type=Path, metavar="DOC")
+    model.add_argument("--format", choices=("table", "json"), default="table")
+    model.set_defaults(handler=_model)
+
+    demo = commands.add_parser("demo", help="bring the bundled demo stack up if needed, then check it")
+    _add_report_options(demo)
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def _add_report_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--format", choices=REPORT_FORMATS, default="terminal")
+    command.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                         help=f"the whole run ends within this many seconds (default {DEFAULT_TIMEOUT:g})")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except VerifierError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"verifier: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("verifier: interrupted", file=sys.stderr)
+        return 130

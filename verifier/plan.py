@@ -1,0 +1,141 @@
+"""Turns the document model into the list of checks to run. Pure: no I/O."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.model import CommandHealthSpec, DocumentModel, HttpHealthSpec, ServiceSpec
+
+
+@dataclass(frozen=True)
+class ContainerTarget:
+    """The service's containers themselves."""
+
+
+@dataclass(frozen=True)
+class PortTarget:
+    container_port: int
+    host_port: int
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
+class HttpTarget:
+    method: str
+    path: str
+    expected_status: int
+    container_port: int
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    container_port: int
+    user: str | None  # documented values; the container's environment fills the gaps
+    database: str | None
+
+
+@dataclass(frozen=True)
+class EnvTarget:
+    name: str
+
+
+CheckTarget = ContainerTarget | PortTarget | HttpTarget | PostgresTarget | EnvTarget
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    kind: str
+    service: str
+    expected: str
+    line: int
+    target: CheckTarget
+    requires: tuple[str, ...] = ()  # ids of checks that must pass first, else this one is skipped
+
+
+@dataclass(frozen=True)
+class Plan:
+    document_path: str
+    checks: tuple[Check, ...]
+
+    def __post_init__(self) -> None:
+        # The runner relies on this: every prerequisite is planned, and planned earlier.
+        seen: set[str] = set()
+        for check in self.checks:
+            unknown = [r for r in check.requires if r not in seen]
+            if unknown:
+                raise ValueError(f"{check.id} requires {unknown[0]}, which is not planned before it")
+            if check.id in seen:
+                raise ValueError(f"{check.id} is planned twice")
+            seen.add(check.id)
+
+
+POSTGRES_DEFAULT_PORT = 5432
+_DEVELOPMENT_SCOPES = (None, "development")
+
+
+def build_plan(document: DocumentModel) -> Plan:
+    checks: dict[str, Check] = {}
+    for service in document.services:
+        for check in _service_checks(service):
+            checks.setdefault(check.id, check)  # a fact written twice is checked once
+    return Plan(document.path, tuple(checks.values()))
+
+
+def _service_checks(service: ServiceSpec) -> list[Check]:
+    name = service.name
+    exists = Check(f"{name}/service.missing", "service.missing", name,
+                   "at least one container", service.line, ContainerTarget())
+    running = Check(f"{name}/container.running", "container.running", name,
+                    "running", service.line, ContainerTarget(), (exists.id,))
+    checks = [exists, running]
+    checks += _port_checks(service, running.id)
+    checks += _health_checks(service, running.id)
+    checks += [
+        Check(f"{name}/env.present/{env.name}", "env.present", name, "set", env.line,
+              EnvTarget(env.name), (exists.id,))
+        for env in service.environment
+    ]
+    return checks
+
+
+def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:
+    checks = []
+    for port in service.ports:
+        # A stack run with Compose is the development deployment unless told otherwise.
+        if port.host_port is None or port.scope not in _DEVELOPMENT_SCOPES:
+            continue
+        mapping = f"{port.host_port}:{port.container_port}"
+        checks.append(Check(
+            f"{service.name}/port.published/{mapping}", "port.published", service.name,
+            f"{port.host_port}->{port.container_port}/tcp", port.line,
+            PortTarget(port.container_port, port.host_port), (running_id,),
+        ))
+    return checks
+
+
+def _health_checks(service: ServiceSpec, running_id: str) -> list[Check]:
+    health = service.health
+    if health is None:
+        return []
+    name = service.name
+    checks = [Check(f"{name}/container.health", "container.health", name, "healthy",
+                    health.line, ContainerTarget(), (running_id,))]
+    probe = health.probe
+    if isinstance(probe, HttpHealthSpec):
+        port = probe.port or service.primary_port
+        if port is not None:
+            checks.append(Check(
+                f"{name}/http.health/{probe.method} {probe.path}", "http.health", name,
+                str(probe.expected_status), probe.line,
+                HttpTarget(probe.method, probe.path, probe.expected_status, port), (running_id,),
+            ))
+    elif isinstance(probe, CommandHealthSpec) and "pg_isready" in probe.command:
+        documented = {env.name: env.value for env in service.environment}
+        checks.append(Check(
+            f"{name}/postgres.ready", "postgres.ready", name,
+            "accepting connections; SELECT 1 answers", probe.line,
+            PostgresTarget(service.primary_port or POSTGRES_DEFAULT_PORT,
+                           documented.get("POSTGRES_USER"), documented.get("POSTGRES_DB")),
+            (running_id,),
+        ))
+    return checks

@@ -1,0 +1,157 @@
+"""A snapshot of the running Compose project, read once from the Docker Engine.
+
+Containers are found by Compose's labels, never by name, so stacks started by
+Compose v1 (`proj_svc_1`) and v2 (`proj-svc-1`) look the same here. Probes read
+this snapshot instead of asking the Engine again for every check.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from verifier.errors import EngineUnreachableError
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
+DEFAULT_ENGINE = "unix:///var/run/docker.sock"
+
+
+@dataclass(frozen=True)
+class PortBinding:
+    container_port: int
+    protocol: str
+    host_ip: str
+    host_port: int
+
+
+@dataclass(frozen=True)
+class ContainerState:
+    id: str
+    name: str
+    service: str
+    image: str
+    status: str  # created, running, restarting, paused, exited, dead
+    exit_code: int
+    restart_count: int
+    health: str | None  # None when the container defines no healthcheck
+    ports: tuple[PortBinding, ...]
+    # Environments hold credentials: kept out of repr so no traceback or debug print shows them.
+    environment: Mapping[str, str] = field(repr=False)
+
+    def bindings(self, container_port: int, protocol: str = "tcp") -> tuple[PortBinding, ...]:
+        return tuple(
+            b for b in self.ports if b.container_port == container_port and b.protocol == protocol
+        )
+
+
+@dataclass(frozen=True)
+class Stack:
+    project: str
+    engine: str
+    engine_host: str  # where published ports are reached from this machine
+    services: Mapping[str, tuple[ContainerState, ...]]
+
+    def containers(self, service: str) -> tuple[ContainerState, ...]:
+        return self.services.get(service, ())
+
+    def published_address(self, container: ContainerState, container_port: int) -> tuple[str, int] | None:
+        """Where this machine reaches a container port through its host binding, if it has one."""
+        bindings = container.bindings(container_port)
+        if not bindings:
+            return None
+        ipv4 = [b for b in bindings if ":" not in b.host_ip]
+        binding = (ipv4 or bindings)[0]
+        if binding.host_ip in ("", "0.0.0.0", "::"):
+            return self.engine_host, binding.host_port
+        return binding.host_ip, binding.host_port
+
+
+def engine_url() -> str:
+    return os.environ.get("DOCKER_HOST") or DEFAULT_ENGINE
+
+
+def engine_host(url: str) -> str:
+    """Published ports live on the Engine's host: loopback for a local socket."""
+    parts = urlsplit(url)
+    if parts.scheme in ("tcp", "http", "https", "ssh") and parts.hostname:
+        return parts.hostname
+    return "127.0.0.1"
+
+
+def snapshot_stack(project: str, timeout: float = 10.0) -> Stack:
+    import docker  # imported here: the Docker SDK is slow to import and `--help` needs none of it
+    from docker.errors import DockerException
+
+    url = engine_url()
+    try:
+        client = docker.from_env(timeout=max(1, int(timeout)))
+        try:
+            containers = client.containers.list(
+                all=True, filters={"label": f"{PROJECT_LABEL}={project}"}, ignore_removed=True
+            )
+        finally:
+            client.close()
+    except DockerException as exc:
+        raise EngineUnreachableError(
+            f"cannot reach the Docker Engine at {url} ({_reason(exc)}); "
+            "is dockerd running, and may this user use its socket? Set DOCKER_HOST to look elsewhere"
+        ) from exc
+    by_service: dict[str, list[ContainerState]] = {}
+    for container in containers:
+        state = _container_state(container.attrs)
+        if state is not None:
+            by_service.setdefault(state.service, []).append(state)
+    return Stack(
+        project=project,
+        engine=url,
+        engine_host=engine_host(url),
+        services=MappingProxyType({k: tuple(sorted(v, key=lambda c: c.name)) for k, v in by_service.items()}),
+    )
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for marker in ("Permission denied", "Connection refused", "No such file or directory"):
+        if marker in text:
+            return marker.lower()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
+    config = attrs.get("Config") or {}
+    labels = config.get("Labels") or {}
+    if labels.get(ONEOFF_LABEL, "False") == "True" or SERVICE_LABEL not in labels:
+        return None  # `compose run` containers are not part of the deployed stack
+    state = attrs.get("State") or {}
+    health = (state.get("Health") or {}).get("Status")
+    return ContainerState(
+        id=attrs["Id"],
+        name=attrs.get("Name", "").lstrip("/"),
+        service=labels[SERVICE_LABEL],
+        image=config.get("Image", ""),
+        status=state.get("Status", "unknown"),
+        exit_code=int(state.get("ExitCode") or 0),
+        restart_count=int(attrs.get("RestartCount") or 0),
+        health=health,
+        ports=_bindings((attrs.get("NetworkSettings") or {}).get("Ports") or {}),
+        environment=MappingProxyType(_environment(config.get("Env") or [])),
+    )
+
+
+def _bindings(ports: dict[str, list[dict[str, str]] | None]) -> tuple[PortBinding, ...]:
+    found = []
+    for key, host_bindings in ports.items():
+        number, _, protocol = key.partition("/")
+        for binding in host_bindings or ():
+            if binding.get("HostPort"):
+                found.append(PortBinding(int(number), protocol or "tcp", binding.get("HostIp", ""), int(binding["HostPort"])))
+    return tuple(found)
+
+
+def _environment(entries: list[str]) -> dict[str, str]:
+    return dict(entry.partition("=")[::2] for entry in entries)
