@@ -57,7 +57,7 @@ def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
     message = f"{target.method} {url} answered {status} {reason} in {elapsed_ms:.0f} ms"
     if status == target.expected_status:
         return Observation(Status.PASS, str(status), message)
-    return Observation(Status.FAIL, str(status), message, transient=status in (502, 503, 504))
+    return Observation(Status.FAIL, str(status), message)
 
 
 @functools.cache

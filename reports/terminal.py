@@ -50,9 +50,10 @@ def _render_tables(report: Report, console: Console) -> None:
         for column in ("status", "check", "expected", "observed", "line", "message"):
             table.add_column(column, overflow="fold")
         for finding in findings:
+            # Text, not markup: observed values may hold [brackets] that rich would swallow.
             table.add_row(Text(finding.status.value.upper(), style=_STYLE[finding.status]),
-                          _check_label(finding), finding.expected, finding.observed, _line(finding),
-                          finding.message)
+                          *(Text(cell) for cell in (_check_label(finding), finding.expected,
+                                                    finding.observed, _line(finding), finding.message)))
         console.print(table)
     style = "bold green" if report.conformant else "bold red"
     console.print(Text(summary_line(report), style=style))

@@ -8,6 +8,7 @@ Exit codes: 0 conformant, 1 a check failed or could not run, 2 bad input or usag
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -20,7 +21,6 @@ from verifier.errors import ExitCode, VerifierError
 
 DEFAULT_TIMEOUT = 30.0
 PROBE_TIMEOUT = 5.0
-REPORT_FORMATS = ("terminal", "json")
 
 
 def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float):
@@ -133,7 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_report_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--format", choices=REPORT_FORMATS, default="terminal")
+    from reports import RENDERERS
+
+    command.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
     command.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                          help=f"the whole run ends within this many seconds (default {DEFAULT_TIMEOUT:g})")
 
@@ -150,3 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("verifier: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) has gone; point stdout at nothing so the exit flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.NOT_CONFORMANT)

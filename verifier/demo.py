@@ -24,10 +24,11 @@ def ensure_demo_running(services_up: set[str], documented: set[str]) -> None:
     print(f"verifier: starting the demo stack ({' '.join(command[:2])} up -d --wait)", file=sys.stderr)
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        tail = " ".join(result.stderr.strip().splitlines()[-2:])
-        raise UsageError(
-            f"the demo stack did not come up ({tail}); are its images built? run scripts/build-images"
-        )
+        reason = " ".join(result.stderr.strip().splitlines()[-1:]).strip()
+        hint = ("; its images are built by scripts/build-images"
+                if any(m in reason for m in ("pull access denied", "No such image", "failed to solve", "not found"))
+                else "")
+        raise UsageError(f"the demo stack did not come up: {reason}{hint}")
 
 
 def _compose_command() -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from verifier.model import DocumentModel, Fact, ServiceSpec
 from verifier.secrets import MASK
@@ -33,10 +34,11 @@ def render_table(model: DocumentModel, stream: TextIO) -> None:
         table.add_column(column, overflow="fold")
     for service in model.services:
         for line, fact, value in sorted(_facts(service)):
-            table.add_row(str(line), service.name, fact, value)
+            # Text, not markup: documents are full of [brackets] that rich would swallow.
+            table.add_row(str(line), service.name, fact, Text(value))
     console.print(table)
     for note in model.notes:
-        console.print(f"line {note.line}: {note.message}")
+        console.print(f"line {note.line}: {note.message}", markup=False)
 
 
 def _facts(service: ServiceSpec) -> list[tuple[int, str, str]]:

@@ -1,0 +1,95 @@
+"""The command line: one clear sentence and a documented exit code for every way it cannot run."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DEMO_DOCUMENT
+
+
+def verifier(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "verifier", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=60)
+
+
+def assert_one_sentence(stderr: str, *fragments: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("verifier: ")
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_engine_unreachable_exits_3_and_says_where_it_looked(tmp_path):
+    socket_path = tmp_path / "absent.sock"
+    result = verifier("check", str(DEMO_DOCUMENT), "--project", "anything",
+                      env={"DOCKER_HOST": f"unix://{socket_path}"})
+    assert result.returncode == 3
+    assert_one_sentence(result.stderr, "cannot reach the Docker Engine", f"unix://{socket_path}")
+    assert result.stdout == ""
+
+
+def test_document_without_services_exits_2_naming_the_file(tmp_path):
+    doc = tmp_path / "empty-architecture.md"
+    doc.write_text("# Deployment Architecture\n\n## Service Specifications\n\nTBD\n")
+    result = verifier("check", str(doc), "--project", "anything")
+    assert result.returncode == 2
+    assert_one_sentence(result.stderr, "empty-architecture.md", "no services found")
+
+
+def test_missing_document_exits_2(tmp_path):
+    result = verifier("model", str(tmp_path / "nope.md"))
+    assert result.returncode == 2
+    assert_one_sentence(result.stderr, "nope.md: no such file")
+
+
+def test_project_with_no_containers_exits_2():
+    result = verifier("check", str(DEMO_DOCUMENT), "--project", "vt-nothing-runs-here")
+    assert result.returncode == 2
+    assert_one_sentence(result.stderr, "'vt-nothing-runs-here'", "has no containers")
+
+
+def test_no_project_and_no_compose_file_exits_2(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(DEMO_DOCUMENT.read_text())
+    result = verifier("check", str(doc), cwd=tmp_path, env={"COMPOSE_PROJECT_NAME": ""})
+    assert result.returncode == 2
+    assert_one_sentence(result.stderr, "cannot tell which Compose project", "--project")
+
+
+def test_malformed_compose_file_exits_2_at_its_line(tmp_path):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  api:\n    image: [unclosed\n")
+    result = verifier("check", str(DEMO_DOCUMENT), "--compose", str(compose))
+    assert result.returncode == 2
+    assert_one_sentence(result.stderr, "compose.yaml:")
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = verifier("--debug", "model", str(tmp_path / "nope.md"))
+    assert result.returncode == 2
+    assert "Traceback" in result.stderr
+
+
+def test_bad_timeout_is_a_usage_error():
+    result = verifier("check", str(DEMO_DOCUMENT), "--timeout", "soon")
+    assert result.returncode == 2
+    assert "not a number of seconds" in result.stderr
+
+
+def test_model_json_has_every_fact_with_its_line_and_masks_documented_secrets(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("## Service Specifications\n```\nService Name: api\nEnvironment Variables:\n"
+                   "  - API_TOKEN: tok-canary-9d81\n  - MODE: fast\n```\n")
+    result = verifier("model", str(doc), "--format", "json")
+    assert result.returncode == 0
+    model = json.loads(result.stdout)
+    assert [(e["name"], e["value"], e["line"]) for e in model["services"][0]["environment"]] == [
+        ("API_TOKEN", "********", 5), ("MODE", "fast", 6)]
+    table = verifier("model", str(doc))
+    assert "tok-canary-9d81" not in result.stdout + table.stdout
+    assert "API_TOKEN=********" in table.stdout

@@ -1,0 +1,127 @@
+"""End to end on real stacks: the demo conforms, the drift variant fails exactly where seeded."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import DEMO_SECRETS, DRIFT_OVERRIDE, free_port
+
+
+def run_verifier(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "verifier", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def check_json(stack) -> tuple[int, dict]:
+    result = run_verifier("check", str(stack.document), "--project", stack.project, "--format", "json")
+    assert result.stderr == ""
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_demo_stack_conforms_with_every_check_passing(start_stack):
+    stack = start_stack()
+    code, report = check_json(stack)
+    assert code == 0
+    assert report["schema"] == "verifier.report/v1"
+    assert report["summary"]["conformant"] is True
+    assert {f["status"] for f in report["findings"]} == {"pass"}
+    kinds = {f["check"] for f in report["findings"]}
+    assert kinds == {"service.missing", "container.running", "container.health", "port.published",
+                     "http.health", "postgres.ready", "env.present"}
+    assert len(report["findings"]) == 32
+    by_id = {f["id"]: f for f in report["findings"]}
+    assert by_id["api/http.health/GET /health"]["source"]["line"] == 155
+    assert by_id["postgres/postgres.ready"]["observed"].startswith("accepting connections; SELECT 1 answers")
+    assert by_id["web/port.published/" + f"{stack.ports[3000]}:80"]["status"] == "pass"
+
+
+def test_drift_variant_fails_exactly_where_seeded(start_stack):
+    drift_port = free_port()
+    stack = start_stack(DRIFT_OVERRIDE, extra_env={"DEMO_API_DRIFT_PORT": str(drift_port)})
+    code, report = check_json(stack)
+    assert code == 1
+    not_passing = {(f["id"], f["status"], f["observed"]) for f in report["findings"] if f["status"] != "pass"}
+    assert not_passing == {
+        (f"api/port.published/{stack.ports[5000]}:5000", "fail", f"{drift_port}->5000/tcp"),
+        ("web/env.present/API_URL", "fail", "not set"),
+        ("neuron/http.health/GET /health", "fail", "503"),
+        ("neuron/container.health", "fail", "unhealthy"),  # the same 503, seen by Docker's healthcheck
+    }
+    lines = {f["id"]: f["source"]["line"] for f in report["findings"] if f["status"] == "fail"}
+    assert lines["web/env.present/API_URL"] == 188
+    assert lines["neuron/http.health/GET /health"] == 229
+
+
+def test_stack_started_by_compose_v1_is_found_by_labels(start_stack):
+    stack = start_stack(v1=True)
+    names = subprocess.run(["docker", "ps", "--filter", f"label=com.docker.compose.project={stack.project}",
+                            "--format", "{{.Names}}"], capture_output=True, text=True, check=True).stdout
+    assert f"{stack.project}_api_1" in names.split()  # v1's naming, which v2 would write as -api-1
+    code, report = check_json(stack)
+    assert code == 0, [f for f in report["findings"] if f["status"] != "pass"]
+
+
+def test_stopped_service_fails_once_and_skips_what_depends_on_it(start_stack):
+    stack = start_stack()
+    subprocess.run(["docker", "stop", "-t", "1", stack.container("web")], check=True, capture_output=True)
+    code, report = check_json(stack)
+    assert code == 1
+    web = {f["check"]: f for f in report["findings"] if f["service"] == "web"}
+    assert web["container.running"]["status"] == "fail"
+    assert web["container.running"]["observed"].startswith("exited")
+    assert web["http.health"]["status"] == "skip"
+    assert web["port.published"]["status"] == "skip"
+    assert "web/container.running" in web["http.health"]["message"]
+    assert web["env.present"]["status"] == "pass"  # a stopped container still has its configuration
+
+
+def test_no_secret_reaches_any_output(start_stack):
+    stack = start_stack()
+    outputs = []
+    for fmt in ("terminal", "json"):
+        result = run_verifier("check", str(stack.document), "--project", stack.project, "--format", fmt)
+        outputs += [result.stdout, result.stderr]
+    for fmt in ("json", "table"):
+        result = run_verifier("model", str(stack.document), "--format", fmt)
+        outputs += [result.stdout, result.stderr]
+    result = run_verifier("check", str(stack.document), "--project", "vt-no-such-project", "--debug")
+    outputs += [result.stdout, result.stderr]
+    everything = "\n".join(outputs)
+    assert "api" in everything and "POSTGRES_PASSWORD" in everything  # the outputs are really there
+    for secret in DEMO_SECRETS:
+        assert secret not in everything
+
+
+def test_postgres_probe_tells_login_refused_from_no_response(start_stack):
+    from probes import postgres_ready
+    from verifier.document import read_document
+    from verifier.plan import build_plan
+    from verifier.stack import snapshot_stack
+
+    stack = start_stack()
+    snapshot = snapshot_stack(stack.project)
+    check = next(c for c in build_plan(read_document(stack.document)).checks if c.kind == "postgres.ready")
+    postgres = snapshot.containers("postgres")[0]
+    wrong = dataclasses.replace(postgres, environment={**postgres.environment, "POSTGRES_PASSWORD": "wrong-canary-41"})
+    refused = postgres_ready.probe(check, dataclasses.replace(snapshot, services={"postgres": (wrong,)}), 5.0)
+    assert (refused.status.value, refused.observed) == ("fail", "accepting connections; login refused")
+    assert "password authentication failed" in refused.message and "wrong-canary-41" not in refused.message
+
+    closed = dataclasses.replace(postgres, ports=tuple(dataclasses.replace(b, host_port=free_port())
+                                                       for b in postgres.ports))
+    silent = postgres_ready.probe(check, dataclasses.replace(snapshot, services={"postgres": (closed,)}), 2.0)
+    assert (silent.status.value, silent.observed) == ("fail", "no response")
+
+
+@pytest.mark.parametrize("command", [["demo", "--format", "json"]])
+def test_demo_command_reports_on_the_demo_project(command):
+    """`verifier demo` brings verifier-demo up when needed (leaving it up, as a user expects)."""
+    result = run_verifier(*command)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["target"]["project"] == "verifier-demo"
+    assert report["summary"]["conformant"] is True
