@@ -11,6 +11,7 @@ import time
 
 import httpx
 
+from probes._host_reach import not_published
 from verifier.findings import Observation, Status
 from verifier.plan import Check, HttpTarget
 from verifier.stack import Stack
@@ -25,14 +26,10 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
         return Observation(Status.SKIP, "not sent",
                            f"the document's method {target.method} could change the service; "
                            "only GET and HEAD are sent")
-    running = [c for c in stack.containers(check.service) if c.status == "running"]
-    address = stack.published_address(running[0], target.container_port) if running else None
-    if address is None:
-        return Observation(Status.SKIP, "not reachable from the host",
-                           f"port {target.container_port} is not published on the host; "
-                           "probing from inside the stack's network is not available yet")
-    host, port = address
-    url = f"http://{_bracketed(host)}:{port}{target.path}"
+    endpoint = stack.published_endpoint(check.service, target.container_port)
+    if endpoint is None:
+        return not_published(target.container_port)
+    url = f"http://{endpoint.authority}{target.path}"
     return _request(target, url, timeout)
 
 
@@ -64,7 +61,3 @@ def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
 def _tls() -> ssl.SSLContext:
     """Built once: loading the trust store for every request costs more than the request."""
     return ssl.create_default_context()
-
-
-def _bracketed(host: str) -> str:
-    return f"[{host}]" if ":" in host else host

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import psycopg
 
+from probes._host_reach import not_published
 from verifier.findings import Observation, Status
 from verifier.plan import Check, PostgresTarget
-from verifier.stack import ContainerState, Stack
+from verifier.stack import ContainerState, PublishedEndpoint, Stack
 
 # pg_isready's three answers, told apart by what the server or libpq says.
 _REJECTING = ("the database system is starting up", "the database system is shutting down",
@@ -22,13 +23,10 @@ _LOGIN_REFUSED = ("password authentication failed", "no pg_hba.conf entry", "doe
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     target = check.target
     assert isinstance(target, PostgresTarget)
-    running = [c for c in stack.containers(check.service) if c.status == "running"]
-    address = stack.published_address(running[0], target.container_port) if running else None
-    if address is None:
-        return Observation(Status.SKIP, "not reachable from the host",
-                           f"port {target.container_port} is not published on the host; "
-                           "probing from inside the stack's network is not available yet")
-    return _query(address, _credentials(target, running[0]), timeout)
+    endpoint = stack.published_endpoint(check.service, target.container_port)
+    if endpoint is None:
+        return not_published(target.container_port)
+    return _query(endpoint, _credentials(target, endpoint.container), timeout)
 
 
 def _credentials(target: PostgresTarget, container: ContainerState) -> dict[str, str]:
@@ -40,11 +38,10 @@ def _credentials(target: PostgresTarget, container: ContainerState) -> dict[str,
     return credentials
 
 
-def _query(address: tuple[str, int], credentials: dict[str, str], timeout: float) -> Observation:
-    host, port = address
-    where = f"{host}:{port} as {credentials['user']}/{credentials['dbname']}"
+def _query(endpoint: PublishedEndpoint, credentials: dict[str, str], timeout: float) -> Observation:
+    where = f"{endpoint.authority} as {credentials['user']}/{credentials['dbname']}"
     try:
-        with psycopg.connect(host=host, port=port, connect_timeout=max(1, round(timeout)),
+        with psycopg.connect(host=endpoint.host, port=endpoint.port, connect_timeout=max(1, round(timeout)),
                              application_name="deployment-verifier", **credentials) as connection:
             connection.read_only = True
             row = connection.execute("SELECT 1").fetchone()

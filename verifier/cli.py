@@ -15,15 +15,19 @@ import traceback
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from verifier import __version__
-from verifier.errors import ExitCode, VerifierError
+from verifier.errors import ExitCode, UsageError, VerifierError
+
+if TYPE_CHECKING:
+    from verifier.findings import Report
 
 DEFAULT_TIMEOUT = 30.0
 PROBE_TIMEOUT = 5.0
 
 
-def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float):
+def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float) -> Report:
     from verifier.document import read_document
     from verifier.findings import Report, Target
     from verifier.plan import build_plan
@@ -39,7 +43,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     choice = choose_project(project, compose_files, document_path)
     stack = snapshot_stack(choice.name, timeout=min(timeout, 10.0))
     if not stack.services:
-        raise VerifierError(
+        raise UsageError(
             f"project '{choice.name}' (from {choice.reason}) has no containers on {stack.engine}; "
             "is the stack up, and is this its project name? (--project NAME)"
         )
@@ -85,7 +89,7 @@ def _model(args: argparse.Namespace) -> int:
     return ExitCode.CONFORMANT
 
 
-def _render(report, format_name: str) -> int:
+def _render(report: Report, format_name: str) -> int:
     from reports import RENDERERS
 
     RENDERERS[format_name](report, sys.stdout)

@@ -59,16 +59,29 @@ class Stack:
     def containers(self, service: str) -> tuple[ContainerState, ...]:
         return self.services.get(service, ())
 
-    def published_address(self, container: ContainerState, container_port: int) -> tuple[str, int] | None:
-        """Where this machine reaches a container port through its host binding, if it has one."""
-        bindings = container.bindings(container_port)
-        if not bindings:
-            return None
-        ipv4 = [b for b in bindings if ":" not in b.host_ip]
-        binding = (ipv4 or bindings)[0]
-        if binding.host_ip in ("", "0.0.0.0", "::"):
-            return self.engine_host, binding.host_port
-        return binding.host_ip, binding.host_port
+    def published_endpoint(self, service: str, container_port: int) -> PublishedEndpoint | None:
+        """Where this machine reaches a running container's port through its host binding."""
+        for container in self.containers(service):
+            bindings = container.bindings(container_port) if container.status == "running" else ()
+            if not bindings:
+                continue
+            ipv4 = [b for b in bindings if ":" not in b.host_ip]
+            binding = (ipv4 or bindings)[0]
+            wildcard = binding.host_ip in ("", "0.0.0.0", "::")
+            return PublishedEndpoint(container, self.engine_host if wildcard else binding.host_ip, binding.host_port)
+        return None
+
+
+@dataclass(frozen=True)
+class PublishedEndpoint:
+    container: ContainerState
+    host: str
+    port: int
+
+    @property
+    def authority(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
 
 def engine_url() -> str:
