@@ -34,10 +34,10 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
 
 
 def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
-    started = time.perf_counter()
     try:
         # trust_env=False: a proxy from the environment must not stand between us and the stack.
         with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()) as client:
+            started = time.perf_counter()
             with client.stream(target.method, url) as response:
                 status = response.status_code
                 reason = response.reason_phrase
