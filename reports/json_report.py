@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from verifier.findings import Finding, Report
+from verifier.findings import Report
 
 SCHEMA = "verifier.report/v1"
 
@@ -24,21 +24,5 @@ def as_dict(report: Report) -> dict[str, Any]:
         "started_at": report.started_at,
         "duration_ms": report.duration_ms,
         "summary": {**{status.value: count for status, count in counts.items()}, "conformant": report.conformant},
-        "findings": [_finding(f) for f in report.findings],
-    }
-
-
-def _finding(finding: Finding) -> dict[str, Any]:
-    return {
-        "id": finding.id,
-        "check": finding.check,
-        "service": finding.service,
-        "status": finding.status.value,
-        "expected": finding.expected,
-        "observed": finding.observed,
-        "message": finding.message,
-        "source": None if finding.source is None else {"path": finding.source.path, "line": finding.source.line},
-        "layer": finding.layer,
-        "duration_ms": finding.duration_ms,
-        "attempts": finding.attempts,
+        "findings": [f.as_dict() for f in report.findings],
     }

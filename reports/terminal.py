@@ -28,7 +28,8 @@ def summary_line(report: Report) -> str:
     counts = report.counts
     verdict = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
     parts = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
-    return (f"{verdict}: {report.target.project} against {report.document_path} "
+    subject = report.target.project if report.target.kind == "compose" else "the document itself"
+    return (f"{verdict}: {subject} against {report.document_path} "
             f"({parts or 'no checks'}) in {report.duration_ms / 1000:.1f}s")
 
 

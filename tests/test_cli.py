@@ -88,8 +88,8 @@ def test_model_json_has_every_fact_with_its_line_and_masks_documented_secrets(tm
     result = verifier("model", str(doc), "--format", "json")
     assert result.returncode == 0
     model = json.loads(result.stdout)
-    assert [(e["name"], e["value"], e["line"]) for e in model["services"][0]["environment"]] == [
-        ("API_TOKEN", "********", 5), ("MODE", "fast", 6)]
+    assert [(e["name"], e["value"], e["secret"], e["line"]) for e in model["services"][0]["env"]] == [
+        ("API_TOKEN", None, True, 5), ("MODE", "fast", False, 6)]
     table = verifier("model", str(doc))
     assert "tok-canary-9d81" not in result.stdout + table.stdout
     assert "API_TOKEN=********" in table.stdout

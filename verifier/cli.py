@@ -1,6 +1,7 @@
 """The `verifier` command. The whole flow is `verify()`:
 
-    document -> model -> plan of checks -> stack snapshot -> probes (concurrent) -> findings -> report -> renderers
+    document -> model (+ document findings) -> plan of checks -> stack snapshot
+             -> probes (concurrent) -> findings -> report -> renderers
 
 Exit codes: 0 conformant, 1 a check failed or could not run, 2 bad input or usage,
 3 the Docker Engine cannot be reached.
@@ -50,7 +51,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     redact = Redactor(value for containers in stack.services.values()
                       for container in containers for value in secret_values_of(dict(container.environment)))
     limits = RunLimits(deadline=started + timeout, probe_timeout=min(PROBE_TIMEOUT, timeout))
-    findings = run_plan(plan, stack, limits, redact)
+    findings = document.findings + run_plan(plan, stack, limits, redact)
     return Report(
         tool_version=__version__,
         document_path=document.path,
@@ -62,9 +63,32 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     )
 
 
+def lint(document_path: Path) -> Report:
+    """The document checked against itself only: placeholders and contradictions."""
+    from verifier.document import read_document
+    from verifier.findings import Report, Target
+
+    started_at = datetime.now(timezone.utc)
+    started = time.monotonic()
+    document = read_document(document_path)
+    return Report(
+        tool_version=__version__,
+        document_path=document.path,
+        document_sha256=document.sha256,
+        target=Target("document", "", ""),
+        started_at=started_at.isoformat(timespec="milliseconds"),
+        duration_ms=round((time.monotonic() - started) * 1000, 3),
+        findings=document.findings,
+    )
+
+
 def _check(args: argparse.Namespace) -> int:
     report = verify(args.document, args.compose or (), args.project, args.timeout)
     return _render(report, args.format)
+
+
+def _lint(args: argparse.Namespace) -> int:
+    return _render(lint(args.document), args.format)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -129,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("document", type=Path, metavar="DOC")
     model.add_argument("--format", choices=("table", "json"), default="table")
     model.set_defaults(handler=_model)
+
+    lint_command = commands.add_parser(
+        "lint", help="check the document against itself: placeholders and contradictions (exit 1 on a fail)")
+    lint_command.add_argument("document", type=Path, metavar="DOC")
+    _add_report_options(lint_command)
+    lint_command.set_defaults(handler=_lint)
 
     demo = commands.add_parser("demo", help="bring the bundled demo stack up if needed, then check it")
     _add_report_options(demo)

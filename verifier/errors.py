@@ -2,7 +2,7 @@
 
     VerifierError                 any failure to run a verification at all
     ├── UsageError                bad arguments, missing or unreadable files   (exit 2)
-    │   └── DocumentError         the document cannot be read as a deployment architecture
+    │   └── InputError            a document or compose file that cannot be read as one
     └── EngineUnreachableError    the Docker Engine does not answer             (exit 3)
 
 A stack that does not match its document is never an exception: it is a finding.
@@ -27,12 +27,8 @@ class UsageError(VerifierError):
     exit_code = ExitCode.BAD_INPUT
 
 
-class DocumentError(UsageError):
-    def __init__(self, path: str, line: int | None, problem: str) -> None:
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {problem}")
-        self.path = path
-        self.line = line
+class InputError(UsageError):
+    """The message names the file, and the line where one applies: `doc.md:12: not UTF-8 text`."""
 
 
 class EngineUnreachableError(VerifierError):

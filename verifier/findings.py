@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from verifier.errors import ExitCode
 
@@ -48,6 +49,18 @@ class Finding:
     layer: str
     duration_ms: float
     attempts: int
+    related_lines: tuple[int, ...] = ()  # other lines of the document the finding rests on
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id, "check": self.check, "service": self.service, "status": self.status.value,
+            "expected": self.expected, "observed": self.observed, "message": self.message,
+            "source": None if self.source is None else {"path": self.source.path, "line": self.source.line},
+            "layer": self.layer, "duration_ms": self.duration_ms, "attempts": self.attempts,
+        }
+        if self.related_lines:
+            data["related_lines"] = list(self.related_lines)
+        return data
 
 
 @dataclass(frozen=True)

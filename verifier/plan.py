@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.model import CommandHealthSpec, DocumentModel, HttpHealthSpec, ServiceSpec
+from verifier.model import DocumentModel, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:
     checks = []
     for port in service.ports:
         # A stack run with Compose is the development deployment unless told otherwise.
-        if port.host_port is None or port.scope not in _DEVELOPMENT_SCOPES:
+        if port.host_port is None or port.environment not in _DEVELOPMENT_SCOPES:
             continue
         mapping = f"{port.host_port}:{port.container_port}"
         checks.append(Check(
@@ -119,21 +119,21 @@ def _health_checks(service: ServiceSpec, running_id: str) -> list[Check]:
         return []
     name = service.name
     checks = [Check(f"{name}/container.health", "container.health", name, "healthy",
-                    health.line, ContainerTarget(), (running_id,))]
-    probe = health.probe
-    if isinstance(probe, HttpHealthSpec):
-        port = probe.port or service.primary_port
+                    health.block_line, ContainerTarget(), (running_id,))]
+    if health.kind == "http" and health.path:
+        port = health.port or service.primary_port
+        method = health.method or "GET"
+        status = health.expected_status or 200
         if port is not None:
             checks.append(Check(
-                f"{name}/http.health/{probe.method} {probe.path}", "http.health", name,
-                str(probe.expected_status), probe.line,
-                HttpTarget(probe.method, probe.path, probe.expected_status, port), (running_id,),
+                f"{name}/http.health/{method} {health.path}", "http.health", name, str(status), health.line,
+                HttpTarget(method, health.path, status, port), (running_id,),
             ))
-    elif isinstance(probe, CommandHealthSpec) and "pg_isready" in probe.command:
+    elif health.kind == "postgres":
         documented = {env.name: env.value for env in service.environment}
         checks.append(Check(
             f"{name}/postgres.ready", "postgres.ready", name,
-            "accepting connections; SELECT 1 answers", probe.line,
+            "accepting connections; SELECT 1 answers", health.line,
             PostgresTarget(service.primary_port or POSTGRES_DEFAULT_PORT,
                            documented.get("POSTGRES_USER"), documented.get("POSTGRES_DB")),
             (running_id,),

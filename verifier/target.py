@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from verifier.errors import UsageError
+from verifier.errors import InputError, UsageError
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
@@ -75,11 +75,11 @@ def _top_level_name(path: Path) -> str | None:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise UsageError(f"{where}: {problem}") from None
+        raise InputError(f"{where}: {problem}") from None
     if data is None:
         return None
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: a compose file must be a mapping at the top level")
+        raise InputError(f"{path}: a compose file must be a mapping at the top level")
     name = data.get("name")
     if isinstance(name, str) and name and "$" not in name:
         return name

@@ -54,8 +54,3 @@ def _split(text: str) -> tuple[str | None, str]:
     if match is None:
         return None, text
     return match.group("key").strip(), (match.group("value") or "").strip()
-
-
-def normalize_key(key: str) -> str:
-    """`Health Check`, `healthcheck` and `health_check` are the same key."""
-    return re.sub(r"[^a-z0-9]", "", key.lower())

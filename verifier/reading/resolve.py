@@ -1,0 +1,76 @@
+"""Resolving the labels people use (`API`, `Backend`, `engine/`, `DB`) to service names."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from verifier.model import ServiceSpec
+
+_ROLE_WORDS = {
+    "database": ("database", "db", "postgres", "postgresql"),
+    "backend": ("backend", "api", "backend api", "engine"),
+    "api": ("api", "backend", "backend api"),
+    "frontend": ("frontend", "web", "ui", "web app", "webapp"),
+    "ai": ("ai", "ai layer", "neuron", "ai service"),
+    "cache": ("cache", "redis"),
+}
+_NOISE = {"service", "services", "the", "layer", "and", "of", "server", "container", "app"}
+_MEASURE_SUFFIX = re.compile(r"\s+(response|load|query|request)\s+time.*$|\s+latency.*$", re.IGNORECASE)
+
+
+def label_key(label: str) -> str:
+    label = re.sub(r"[`*_]", "", label).strip().lower()
+    label = re.sub(r"\s*\((.*?)\)\s*", " ", label)
+    return re.sub(r"[^a-z0-9/ .-]", " ", label).strip().rstrip("/").strip()
+
+
+class Resolver:
+    """Maps every name a service goes by to the service; a name two services share maps to neither."""
+
+    def __init__(self, services: Iterable[ServiceSpec]) -> None:
+        services = list(services)
+        names = {s.name.lower(): s.name for s in services}  # a service's own name always wins
+        candidates: dict[str, set[str]] = {}
+        for service in services:
+            for alias in _aliases(service):
+                candidates.setdefault(alias, set()).add(service.name)
+        self._exact = {alias: next(iter(found)) for alias, found in candidates.items()
+                       if len(found) == 1 and alias not in names}
+        self._exact.update(names)
+        self._names = set(names.values())
+
+    def resolve(self, label: str) -> str | None:
+        key = label_key(label)
+        if not key:
+            return None
+        if key in self._exact:
+            return self._exact[key]
+        shorter = label_key(_MEASURE_SUFFIX.sub("", key))
+        if shorter in self._exact:
+            return self._exact[shorter]
+        host = re.match(r"^[a-z][a-z0-9+.-]*://([a-z0-9_.-]+)", key)
+        if host and host.group(1) in self._exact:
+            return self._exact[host.group(1)]
+        return None
+
+    def is_service(self, name: str) -> bool:
+        return name in self._names
+
+
+def _aliases(service: ServiceSpec) -> set[str]:
+    aliases = {service.name.lower(), label_key(service.name)}
+    if service.source_dir:
+        aliases |= {label_key(service.source_dir), service.source_dir.lower().rstrip("/")}
+    heading = label_key(service.heading)
+    if heading:
+        aliases.add(heading)
+        words = [w for w in heading.split() if w not in _NOISE and "/" not in w]
+        if words:
+            aliases.add(" ".join(words))
+        for word in words:
+            aliases.update(_ROLE_WORDS.get(word, ()))
+            aliases.add(word)
+    image = service.image.value.lower() if service.image else ""
+    if "postgres" in image or (service.health and service.health.kind == "postgres"):
+        aliases.update(_ROLE_WORDS["database"])
+    return {a for a in aliases if a}
