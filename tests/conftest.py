@@ -72,13 +72,14 @@ class RunningStack:
 
 
 def demo_document_with_ports(ports: Mapping[int, int], directory: Path) -> Path:
-    """The demo document, its documented host ports replaced; every line keeps its number."""
+    """The demo document, its documented host ports (and the URLs using them) moved; line numbers kept."""
     lines = DEMO_DOCUMENT.read_text(encoding="utf-8").splitlines(keepends=True)
     moved = []
     for line in lines:
         match = re.match(r"^(\s*- External: )(\d+)", line)
         if match and int(match.group(2)) in ports:
             line = f"{match.group(1)}{ports[int(match.group(2))]}{line[match.end():]}"
+        line = re.sub(r"localhost:(\d+)", lambda m: f"localhost:{ports.get(int(m.group(1)), m.group(1))}", line)
         moved.append(line)
     path = directory / "deployment-architecture.md"
     path.write_text("".join(moved), encoding="utf-8")

@@ -30,7 +30,8 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 _KNOWN_EXTERNAL = re.compile(
     r"keycloak|auth0|okta|cognito|entra|anthropic|openai|azure|ollama|bedrock|vertex|s3|vault|stripe|"
     r"sendgrid|smtp|twilio|datadog|sentry", re.IGNORECASE)
-_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]+@)?(?P<host>[A-Za-z0-9_-]+)(?::\d+)?(?:/|$)")
+_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]+@)?(?P<host>[A-Za-z0-9_.-]+)(?::\d+)?(?:/|$)")
+_NOT_A_SYSTEM = re.compile(r"^(localhost|host\.docker\.internal|[\d.]+|\+|0|\*)$")
 
 
 def read_document(path: str | Path) -> DocumentModel:
@@ -52,6 +53,7 @@ def read_document(path: str | Path) -> DocumentModel:
         )
     _refuse_duplicates(services, path)
     resolver = Resolver(services)
+    services = _with_resolved_dependencies(services, resolver)
     monitored = read_monitoring_health(root, resolver)
     services = _with_monitored_health(services, monitored)
     arrows = read_dependency_arrows(root, resolver)
@@ -123,6 +125,17 @@ def _refuse_duplicates(services: list[ServiceSpec], path: Path) -> None:
         seen[service.name] = service.line
 
 
+def _with_resolved_dependencies(services: list[ServiceSpec], resolver: Resolver) -> list[ServiceSpec]:
+    """Dependencies written as labels ("Order Processing Backend") named by their service."""
+    def named(label: str) -> str:
+        if resolver.is_service(label):
+            return label
+        return resolver.resolve(label) or label.split()[0]
+
+    return [dataclasses.replace(s, dependencies=tuple(dataclasses.replace(d, service=named(d.service))
+                                                      for d in s.dependencies)) for s in services]
+
+
 def _with_monitored_health(services: list[ServiceSpec], monitored: Iterable[MonitoredHealth]) -> list[ServiceSpec]:
     """A health check stated only under Monitoring is still the service's health check."""
     stated = {m.service: m.health for m in monitored}
@@ -136,7 +149,7 @@ def _externals(services: list[ServiceSpec], variables: list[DocumentedVariable],
 
     def add(name: str, line: int, reason: str) -> None:
         key = name.lower()
-        if key not in found and not resolver.resolve(key) and key not in ("localhost", "host", "0"):
+        if key not in found and not resolver.resolve(key) and not _NOT_A_SYSTEM.match(key):
             found[key] = External(key, line, reason)
 
     named_values = [(e.name, e.value or e.description, e.line) for s in services for e in s.environment]

@@ -63,7 +63,11 @@ class Section:
         return [s for s in self.walk() if s is not self and compiled.search(s.title)]
 
 
-_PARSER = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+# Only block structure is needed: inline tokens keep their source text, and skipping the
+# inline pass halves the parse time. maxNesting bounds how deep hostile nesting can go.
+_PARSER = (MarkdownIt("zero", {"maxNesting": 40})
+           .enable(["heading", "lheading", "list", "fence", "table", "code", "blockquote", "hr", "html_block"])
+           .disable("inline"))
 
 
 def parse_structure(text: str) -> Section:

@@ -11,6 +11,7 @@ from verifier.reading.links import Arrow
 from verifier.reading.monitoring import MonitoredHealth
 from verifier.reading.overview import InspectedPort
 from verifier.reading.resolve import Resolver
+from verifier.reading.targets import explicit_port
 
 LAYER = "document"
 DOCUMENT = "document"
@@ -92,7 +93,8 @@ def inspected_port_findings(writer: FindingWriter, inspected: Iterable[Inspected
 def access_findings(writer: FindingWriter, access: Iterable[AccessPoint], services: dict[str, ServiceSpec]) -> Iterator[Finding]:
     for point in access:
         service = services.get(point.service or "")
-        if service is None or point.port is None:
+        # Only a port written in the URL: https://app.example.com is a proxy's 443, not the service's port.
+        if service is None or explicit_port(point.url) is None:
             continue
         published = [p for p in service.ports if p.host_port is not None
                      and (p.environment in (None, point.environment))]

@@ -43,7 +43,7 @@ def read_communication(root: Section, resolver: Resolver) -> list[Link]:
     for section in root.find(r"communication\s+patterns|network\s+architecture"):
         if section.children:
             continue  # the subsections are read on their own
-        pair: tuple[str, str] | None = None
+        pair: tuple[str, str, int] | None = None  # the services a `**A → B:**` line names, and that line
         for block in section.blocks:
             if not isinstance(block, TextLine):
                 continue
@@ -53,7 +53,7 @@ def read_communication(root: Section, resolver: Resolver) -> list[Link]:
                 pair = None
                 if match:
                     source, target = resolver.resolve(match.group("source")), resolver.resolve(match.group("target"))
-                    pair = (source, target) if source and target else None
+                    pair = (source, target, block.line) if source and target else None
                 continue
             if pair is None or block.depth == 0:
                 continue
@@ -61,7 +61,7 @@ def read_communication(root: Section, resolver: Resolver) -> list[Link]:
             port = int(address.group("port")) if address else None
             if address and resolver.resolve(address.group("host")) not in (pair[1], None):
                 continue  # the address names another service than the heading does
-            links.append(Link(pair[0], pair[1], port, block.line))
+            links.append(Link(pair[0], pair[1], port, pair[2]))
     return links
 
 

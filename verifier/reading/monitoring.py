@@ -40,7 +40,7 @@ def _health(text: str, line: int) -> HealthSpec | None:
                           int(match.group("status")) if match.group("status") else 200, None, None,
                           None, None, None, line, line)
     if re.search(r"pg_isready|select\s+1", text, re.IGNORECASE):
-        command = "pg_isready" if "pg_isready" in text else "SELECT 1"
+        command = re.split(r"\s+or\s+", text)[0].strip()
         return HealthSpec("postgres", None, None, None, None, None, command, None, None, None, line, line)
     return None
 

@@ -14,7 +14,7 @@ _LATENCY = re.compile(
     r"(?P<unit>ms|milliseconds?|s\b|secs?|seconds?)", re.IGNORECASE)
 _ENVIRONMENT = re.compile(r"\b(production|prod|staging|development|dev)\b", re.IGNORECASE)
 _CANONICAL = {"prod": "production", "dev": "development"}
-_LATENCY_LABEL = re.compile(r"(response|load|query|request|round.?trip)time|latency")
+_LATENCY_LABEL = re.compile(r"(?<!up)(?<!down)time$|latency")
 
 
 def read_nfr(root: Section, resolver: Resolver, sink: Collector) -> Nfr:

@@ -41,10 +41,10 @@ def read_code_inspection(root: Section, sink: Collector) -> list[InspectedPort]:
                 continue
             folder = _FOLDER.search(part.title)
             for key, value, line in _labelled_lines(part):
-                if normalize_key(key) != "port":
-                    continue
                 if is_placeholder(value):
-                    sink.placeholder(line, None, f"port of {plain(part.title)}", value)
+                    sink.placeholder(line, None, f"{key} of {plain(part.title)}", value)
+                    continue
+                if normalize_key(key) != "port":
                     continue
                 ports = tuple(p for p in (port_number(m) for m in re.findall(r"\d{2,5}", value)) if p)
                 if ports:

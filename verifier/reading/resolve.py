@@ -15,6 +15,7 @@ _ROLE_WORDS = {
     "cache": ("cache", "redis"),
 }
 _NOISE = {"service", "services", "the", "layer", "and", "of", "server", "container", "app"}
+_GENERIC = _NOISE | {"api", "admin", "ui", "a", "our", "main", "primary"}
 _MEASURE_SUFFIX = re.compile(r"\s+(response|load|query|request)\s+time.*$|\s+latency.*$", re.IGNORECASE)
 
 
@@ -51,7 +52,11 @@ class Resolver:
         host = re.match(r"^[a-z][a-z0-9+.-]*://([a-z0-9_.-]+)", key)
         if host and host.group(1) in self._exact:
             return self._exact[host.group(1)]
-        return None
+        specific = " ".join(w for w in shorter.split() if w not in _GENERIC)
+        if specific in self._exact:  # "Orders API" -> orders, "the metadata database" -> its service
+            return self._exact[specific]
+        by_word = {self._exact[w] for w in specific.split() if w in self._exact}
+        return by_word.pop() if len(by_word) == 1 else None
 
     def is_service(self, name: str) -> bool:
         return name in self._names

@@ -298,11 +298,12 @@ def _dependencies(entry: Entry | None, service: str, sink: Collector) -> tuple[D
         texts = [(part, entry.line) for part in re.split(r",(?![^(]*\))", entry.value)] + texts
     specs = []
     for text, line in texts:
-        match = re.match(r"^\s*`?([A-Za-z0-9][\w.-]*)`?", text)
-        if match is None or is_placeholder(text.strip()) or normalize_key(match.group(1)) == "none":
+        label = without_remark(re.split(r"\s+[-–—:]\s+", text)[0]).strip("` ")
+        if not re.match(r"^[A-Za-z0-9]", label) or is_placeholder(text.strip()) or normalize_key(label) == "none":
             continue
         condition = "healthy" if re.search(r"\bhealthy\b", text, re.IGNORECASE) else "started"
-        specs.append(DependencySpec(match.group(1), condition, remark(text), line))
+        # As written for now: "Order Processing Backend" becomes orders-api once every service is known.
+        specs.append(DependencySpec(label, condition, remark(text), line))
     return tuple(specs)
 
 

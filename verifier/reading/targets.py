@@ -13,6 +13,20 @@ _ENVIRONMENTS = (("dev", "development"), ("local", "development"), ("stag", "sta
 _PORT = re.compile(r"(?:^|[/@])[\w.-]*:(\d{1,5})\b")
 
 
+def explicit_port(url: str) -> int | None:
+    match = _PORT.search(url)
+    return int(match.group(1)) if match else None
+
+
+def url_port(url: str) -> int | None:
+    """The port a URL reaches: written, or its scheme's default."""
+    written = explicit_port(url)
+    if written is not None:
+        return written
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    return {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
+
+
 def environment_of(title: str) -> str | None:
     key = normalize_key(title)
     return next((name for prefix, name in _ENVIRONMENTS if key.startswith(prefix)), None)
@@ -45,7 +59,6 @@ def _access_points(part: Section, environment: str, resolver: Resolver) -> list[
         url = url.strip().split()[0] if url.strip() else ""
         if not url:
             continue
-        port = _PORT.search(url)
-        points.append(AccessPoint(environment, resolver.resolve(name) if name else None, url,
-                                  int(port.group(1)) if port else None, block.line))
+        points.append(AccessPoint(environment, resolver.resolve(name) if name else None, url, url_port(url),
+                                  block.line))
     return points
