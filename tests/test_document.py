@@ -10,6 +10,7 @@ from verifier.document import read_document
 from verifier.errors import InputError, UsageError
 from verifier.model import (
     BuildSpec,
+    CodeFacts,
     DependencySpec,
     EnvVarSpec,
     Fact,
@@ -55,6 +56,8 @@ EXPECTED_DEMO_SERVICES = (
                      env("APP_ENV", "development", 150), env("PORT", "5000", 151),
                      env("JWT_SECRET", None, 152, secret=True)),
         restart_policy=Fact("unless-stopped", 162),
+        code=CodeFacts("Python 3.11", "Python standard library http.server", "PostgreSQL",
+                       "environment variables only", (5000,), 27),
     ),
     ServiceSpec(
         name="web", heading="Frontend Service (experience/)", line=170, source_dir="experience/",
@@ -64,6 +67,7 @@ EXPECTED_DEMO_SERVICES = (
         dependencies=(DependencySpec("api", "started", "must be running for API calls", 185),),
         environment=(env("API_URL", "http://localhost:5000", 188),),
         restart_policy=Fact("unless-stopped", 198),
+        code=CodeFacts("HTML", "Static files served by Nginx", None, "nginx.conf", (80, 3000), 36),
     ),
     ServiceSpec(
         name="neuron", heading="AI Layer Service (neuron/)", line=206, source_dir="neuron/",
@@ -74,6 +78,7 @@ EXPECTED_DEMO_SERVICES = (
         environment=(env("LLM_PROVIDER", "ollama", 223), env("LLM_API_KEY", None, 224, secret=True),
                      env("ENGINE_INTERNAL_API_URL", "http://api:5000/api/internal", 225), env("PORT", "8000", 226)),
         restart_policy=Fact("unless-stopped", 236),
+        code=CodeFacts("Python 3.11", "Python standard library http.server", None, None, (8000,), 44),
     ),
 )
 

@@ -14,14 +14,25 @@ from pathlib import Path
 
 from verifier.errors import InputError
 from verifier.markdown import parse_structure
-from verifier.model import DocumentModel, External, ServiceSpec
+from verifier.model import CodeFacts, DocumentModel, External, ServiceSpec
 from verifier.reading import consistency
 from verifier.reading.collect import Collector
 from verifier.reading.env_section import DocumentedVariable, read_env_section
-from verifier.reading.links import Arrow, links_from_arrows, read_communication, read_dependency_arrows
+from verifier.reading.links import (
+    Arrow,
+    links_from_arrows,
+    read_communication,
+    read_dependency_arrows,
+    read_diagram_ports,
+)
 from verifier.reading.monitoring import MonitoredHealth, read_monitoring_health
 from verifier.reading.nfr import read_nfr
-from verifier.reading.overview import read_code_inspection, read_infrastructure, read_pattern
+from verifier.reading.overview import (
+    InspectedComponent,
+    read_code_inspection,
+    read_infrastructure,
+    read_pattern,
+)
 from verifier.reading.resolve import Resolver
 from verifier.reading.services import read_services
 from verifier.reading.targets import read_access
@@ -62,6 +73,7 @@ def read_document(path: str | Path) -> DocumentModel:
     access = read_access(root, resolver)
     nfr = read_nfr(root, resolver, sink)
     inspected = read_code_inspection(root, sink)
+    services = _with_code_facts(services, inspected, resolver)
     model = DocumentModel(
         path=str(path),
         sha256=hashlib.sha256(raw).hexdigest(),
@@ -81,6 +93,7 @@ def read_document(path: str | Path) -> DocumentModel:
         *consistency.dependency_findings(writer, services, resolver, external),
         *consistency.arrow_findings(writer, arrows, by_name),
         *consistency.inspected_port_findings(writer, inspected, by_name, resolver),
+        *consistency.diagram_port_findings(writer, read_diagram_ports(root, resolver), by_name),
         *consistency.access_findings(writer, access, by_name),
         *consistency.health_findings(writer, monitored, by_name),
         *consistency.env_section_findings(writer, variables, by_name),
@@ -134,6 +147,23 @@ def _with_resolved_dependencies(services: list[ServiceSpec], resolver: Resolver)
 
     return [dataclasses.replace(s, dependencies=tuple(dataclasses.replace(d, service=named(d.service))
                                                       for d in s.dependencies)) for s in services]
+
+
+def _with_code_facts(services: list[ServiceSpec], components: Iterable[InspectedComponent],
+                     resolver: Resolver) -> list[ServiceSpec]:
+    facts: dict[str, CodeFacts] = {}
+    for component in components:
+        name = consistency.component_service(component, resolver)
+        if name is None or name in facts:
+            continue
+        fields = {key: fact.value for key, fact in component.fields.items()}
+        facts[name] = CodeFacts(
+            language=fields.get("language"), framework=fields.get("framework") or fields.get("runtime"),
+            database=fields.get("database"),
+            config=fields.get("configurationfiles") or fields.get("configuration") or fields.get("config"),
+            ports=component.ports, line=component.line,
+        )
+    return [dataclasses.replace(s, code=facts[s.name]) if s.name in facts else s for s in services]
 
 
 def _with_monitored_health(services: list[ServiceSpec], monitored: Iterable[MonitoredHealth]) -> list[ServiceSpec]:

@@ -83,6 +83,18 @@ class LimitsSpec:
 
 
 @dataclass(frozen=True)
+class CodeFacts:
+    """What the Code Inspection Summary says of the service's code."""
+
+    language: str | None
+    framework: str | None
+    database: str | None
+    config: str | None
+    ports: tuple[int, ...]
+    line: int
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     heading: str
@@ -98,6 +110,7 @@ class ServiceSpec:
     volumes: tuple[VolumeSpec, ...] = ()
     limits: LimitsSpec | None = None
     init_scripts: tuple[Fact[str], ...] = ()
+    code: CodeFacts | None = None
 
     @property
     def primary_port(self) -> int | None:

@@ -78,6 +78,10 @@ def _service(service: ServiceSpec) -> dict[str, Any]:
         "limits": None if service.limits is None else {"cpus": service.limits.cpus,
                                                        "memory_bytes": service.limits.memory_bytes},
         "init_scripts": [{"path": s.value, "line": s.line} for s in service.init_scripts],
+        "code": None if service.code is None else {
+            "language": service.code.language, "framework": service.code.framework,
+            "database": service.code.database, "config": service.code.config,
+            "ports": list(service.code.ports), "line": service.code.line},
         "lines": lines,
     }
 

@@ -9,7 +9,8 @@ from verifier.reading.collect import Placeholder
 from verifier.reading.env_section import DocumentedVariable
 from verifier.reading.links import Arrow
 from verifier.reading.monitoring import MonitoredHealth
-from verifier.reading.overview import InspectedPort
+from verifier.reading.links import DiagramPort
+from verifier.reading.overview import InspectedComponent
 from verifier.reading.resolve import Resolver
 from verifier.reading.targets import explicit_port
 
@@ -71,23 +72,40 @@ def arrow_findings(writer: FindingWriter, arrows: Iterable[Arrow], services: dic
         )
 
 
-def inspected_port_findings(writer: FindingWriter, inspected: Iterable[InspectedPort],
+def inspected_port_findings(writer: FindingWriter, inspected: Iterable[InspectedComponent],
                             services: dict[str, ServiceSpec], resolver: Resolver) -> Iterator[Finding]:
     for claim in inspected:
-        name = resolver.resolve(claim.folder or "") or resolver.resolve(claim.label)
-        service = services.get(name or "")
-        if service is None or not service.ports:
+        service = services.get(component_service(claim, resolver) or "")
+        if service is None or not service.ports or not claim.ports:
+            yield from ()
             continue
-        documented = {p.container_port for p in service.ports} | {p.host_port for p in service.ports if p.host_port}
-        if documented & set(claim.ports):
-            continue
-        spec_line = service.ports[0].line
-        yield writer.finding(
-            "doc.consistency", service.name, Status.FAIL, _ports_text(documented), _ports_text(claim.ports),
-            f"Code Inspection gives {service.name} port {_ports_text(claim.ports)} (line {claim.line}); "
-            f"its specification gives {_ports_text(documented)} (line {spec_line})",
-            max(claim.line, spec_line), f"port/inspection", [claim.line, spec_line],
-        )
+        yield from _port_claim(writer, service, claim.ports, claim.fields["port"].line, "Code Inspection", "inspection")
+
+
+def diagram_port_findings(writer: FindingWriter, claims: Iterable[DiagramPort],
+                          services: dict[str, ServiceSpec]) -> Iterator[Finding]:
+    for claim in claims:
+        service = services[claim.service]
+        if service.ports:
+            yield from _port_claim(writer, service, (claim.port,), claim.line, "the dependency diagram", "diagram")
+
+
+def _port_claim(writer: FindingWriter, service: ServiceSpec, ports: tuple[int, ...], line: int,
+                where: str, detail: str) -> Iterator[Finding]:
+    documented = {p.container_port for p in service.ports} | {p.host_port for p in service.ports if p.host_port}
+    if documented & set(ports):
+        return
+    spec_line = service.ports[0].line
+    yield writer.finding(
+        "doc.consistency", service.name, Status.FAIL, _ports_text(documented), _ports_text(ports),
+        f"{where} gives {service.name} port {_ports_text(ports)} (line {line}); "
+        f"its specification gives {_ports_text(documented)} (line {spec_line})",
+        max(line, spec_line), f"port/{detail}", [line, spec_line],
+    )
+
+
+def component_service(component: InspectedComponent, resolver: Resolver) -> str | None:
+    return resolver.resolve(component.folder or "") or resolver.resolve(component.label)
 
 
 def access_findings(writer: FindingWriter, access: Iterable[AccessPoint], services: dict[str, ServiceSpec]) -> Iterator[Finding]:

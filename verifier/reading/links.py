@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from verifier.markdown import Section, TextLine, labelled, plain
+from verifier.markdown import Fence, Section, TextLine, labelled, plain
 from verifier.model import Link
 from verifier.reading.resolve import Resolver
 
@@ -63,6 +63,63 @@ def read_communication(root: Section, resolver: Resolver) -> list[Link]:
                 continue  # the address names another service than the heading does
             links.append(Link(pair[0], pair[1], port, pair[2]))
     return links
+
+
+@dataclass(frozen=True)
+class DiagramPort:
+    """`:5000` drawn in or beside a service's box in the Service Dependencies diagram."""
+
+    service: str
+    port: int
+    line: int
+
+
+_DIAGRAM_PORT = re.compile(r"(?<![\w/:])[:](\d{2,5})\b")
+
+
+def read_diagram_ports(root: Section, resolver: Resolver) -> list[DiagramPort]:
+    """Ports drawn in ASCII boxes: each `:port` belongs to the nearest label above it in its column."""
+    found = []
+    for section in root.find(r"service\s+dependencies"):
+        for block in section.blocks:
+            if isinstance(block, Fence) and not block.info:
+                found.extend(_diagram_ports(block, resolver))
+    return found
+
+
+_BOX = re.compile(r"[│|┃┌┐└┘├┤┬┴┼─━═╔╗╚╝<>↓↑→←▼▲]+")
+
+
+def _diagram_ports(fence: Fence, resolver: Resolver) -> list[DiagramPort]:
+    lines = fence.text.splitlines()
+    found = []
+    for index, text in enumerate(lines):
+        for match in _DIAGRAM_PORT.finditer(text):
+            service = _label_left_of(text, match.start(), resolver) or _label_above(lines, index, match.start(), resolver)
+            if service:
+                found.append(DiagramPort(service, int(match.group(1)), fence.first_line + index))
+    return found
+
+
+def _label_left_of(text: str, column: int, resolver: Resolver) -> str | None:
+    """`orders :8081` or `│ AI Layer │ :8000`: the words just before the port, or the box just left of it."""
+    before = re.split(r":\d+", text[:column])[-1]
+    cells = [c.strip() for c in _BOX.split(before)]
+    for cell in reversed(cells):
+        if cell:
+            return resolver.resolve(cell.split("  ")[-1].strip())
+    return None
+
+
+def _label_above(lines: list[str], index: int, column: int, resolver: Resolver) -> str | None:
+    """`│ :5000 │` inside a box: the label a line or two above, in the same box."""
+    for above in range(index - 1, max(-1, index - 4), -1):
+        for cell in re.finditer(r"[^│|┃┌┐└┘├┤┬┴┼─━═╔╗╚╝<>↓↑→←▼▲]+", lines[above]):
+            if cell.start() <= column <= cell.end() and cell.group(0).strip():
+                service = resolver.resolve(re.sub(r":\d+", "", cell.group(0)).strip())
+                if service:
+                    return service
+    return None
 
 
 def links_from_arrows(arrows: list[Arrow]) -> list[Link]:

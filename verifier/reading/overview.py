@@ -13,11 +13,12 @@ _FOLDER = re.compile(r"\(`?([\w.-]+/)`?\)")
 
 
 @dataclass(frozen=True)
-class InspectedPort:
-    """`- **Port:** 5000` under a Code Inspection heading such as `1. Backend API (engine/)`."""
+class InspectedComponent:
+    """One `#### 1. Backend API (engine/)` entry of the Code Inspection Summary."""
 
     label: str  # the heading, for resolving to a service
     folder: str | None
+    fields: dict[str, Fact[str]]  # normalized key ("language", "framework", "port", ...) -> value
     ports: tuple[int, ...]
     line: int
 
@@ -33,22 +34,25 @@ def read_pattern(root: Section, sink: Collector) -> Fact[str] | None:
     return None
 
 
-def read_code_inspection(root: Section, sink: Collector) -> list[InspectedPort]:
+def read_code_inspection(root: Section, sink: Collector) -> list[InspectedComponent]:
     found = []
     for section in root.find(r"code\s+inspection|services\s+detected"):
         for part in section.children:
             if not part.blocks:
                 continue
-            folder = _FOLDER.search(part.title)
+            fields: dict[str, Fact[str]] = {}
             for key, value, line in _labelled_lines(part):
                 if is_placeholder(value):
                     sink.placeholder(line, None, f"{key} of {plain(part.title)}", value)
-                    continue
-                if normalize_key(key) != "port":
-                    continue
-                ports = tuple(p for p in (port_number(m) for m in re.findall(r"\d{2,5}", value)) if p)
-                if ports:
-                    found.append(InspectedPort(plain(part.title), folder.group(1) if folder else None, ports, line))
+                elif value:
+                    fields.setdefault(normalize_key(key), Fact(plain(value), line))
+            if not fields:
+                continue
+            port_text = fields["port"].value if "port" in fields else ""
+            ports = tuple(p for p in (port_number(m) for m in re.findall(r"\d{2,5}", port_text)) if p)
+            folder = _FOLDER.search(part.title)
+            found.append(InspectedComponent(plain(part.title), folder.group(1) if folder else None, fields, ports,
+                                            part.line))
     return found
 
 
