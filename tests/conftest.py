@@ -79,7 +79,8 @@ def demo_document_with_ports(ports: Mapping[int, int], directory: Path) -> Path:
         match = re.match(r"^(\s*- External: )(\d+)", line)
         if match and int(match.group(2)) in ports:
             line = f"{match.group(1)}{ports[int(match.group(2))]}{line[match.end():]}"
-        line = re.sub(r"localhost:(\d+)", lambda m: f"localhost:{ports.get(int(m.group(1)), m.group(1))}", line)
+        line = re.sub(r"(localhost| ):(\d+)\b",  # access URLs and the diagram's " :3000"
+                      lambda m: f"{m.group(1)}:{ports.get(int(m.group(2)), m.group(2))}", line)
         moved.append(line)
     path = directory / "deployment-architecture.md"
     path.write_text("".join(moved), encoding="utf-8")
