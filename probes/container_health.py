@@ -5,7 +5,7 @@ from verifier.stack import Stack
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
-    containers = stack.containers(check.service)
+    containers = stack.containers(check.runs_as)
     unchecked = [c for c in containers if c.health is None]
     if len(unchecked) == len(containers):
         return Observation(Status.WARN, "no healthcheck",

@@ -5,7 +5,7 @@ from verifier.stack import ContainerState, Stack
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
-    containers = stack.containers(check.service)
+    containers = stack.containers(check.runs_as)
     not_running = [c for c in containers if c.status != "running"]
     if not not_running:
         return Observation(Status.PASS, "running", f"{len(containers)} of {len(containers)} running")

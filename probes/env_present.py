@@ -11,7 +11,7 @@ from verifier.stack import Stack
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     target = check.target
     assert isinstance(target, EnvTarget)
-    missing = [c.name for c in stack.containers(check.service) if target.name not in c.environment]
+    missing = [c.name for c in stack.containers(check.runs_as) if target.name not in c.environment]
     if missing:
         return Observation(Status.FAIL, "not set", f"{target.name} is not set in {', '.join(missing)}")
     return Observation(Status.PASS, "set", f"{target.name} is set")

@@ -26,7 +26,7 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
         return Observation(Status.SKIP, "not sent",
                            f"the document's method {target.method} could change the service; "
                            "only GET and HEAD are sent")
-    endpoint = stack.published_endpoint(check.service, target.container_port)
+    endpoint = stack.published_endpoint(check.runs_as, target.container_port)
     if endpoint is None:
         return not_published(target.container_port)
     url = f"http://{endpoint.authority}{target.path}"

@@ -7,7 +7,7 @@ from verifier.stack import Stack
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     target = check.target
     assert isinstance(target, PortTarget)
-    for container in stack.containers(check.service):
+    for container in stack.containers(check.runs_as):
         bound = sorted({b.host_port for b in container.bindings(target.container_port, target.protocol)})
         if target.host_port in bound:
             continue

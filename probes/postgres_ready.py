@@ -23,7 +23,7 @@ _LOGIN_REFUSED = ("password authentication failed", "no pg_hba.conf entry", "doe
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     target = check.target
     assert isinstance(target, PostgresTarget)
-    endpoint = stack.published_endpoint(check.service, target.container_port)
+    endpoint = stack.published_endpoint(check.runs_as, target.container_port)
     if endpoint is None:
         return not_published(target.container_port)
     return _query(endpoint, _credentials(target, endpoint.container), timeout)

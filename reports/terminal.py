@@ -10,6 +10,12 @@ from rich.text import Text
 
 from verifier.findings import Finding, Report, Status
 
+# What drift at each layer means, said once above that layer's findings.
+LAYER_MEANING = {
+    "document": "The document disagrees with itself or is unfilled: the document needs fixing.",
+    "compose": "The compose file differs from the document: one of the two is stale.",
+    "live": "The running stack differs from the compose file / document: changed by hand, or not redeployed.",
+}
 _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow",
           Status.SKIP: "dim", Status.ERROR: "bold magenta"}
 
@@ -33,12 +39,12 @@ def summary_line(report: Report) -> str:
             f"({parts or 'no checks'}) in {report.duration_ms / 1000:.1f}s")
 
 
-def _by_service(report: Report) -> dict[str, list[Finding]]:
-    """Services in the order the document introduces them."""
-    grouped: dict[str, list[Finding]] = {}
+def _by_layer(report: Report) -> dict[str, dict[str, list[Finding]]]:
+    """Layer by layer (document, compose, live), then services in the order the document introduces them."""
+    grouped: dict[str, dict[str, list[Finding]]] = {layer: {} for layer in LAYER_MEANING}
     for finding in report.findings:
-        grouped.setdefault(finding.service, []).append(finding)
-    return grouped
+        grouped.setdefault(finding.layer, {}).setdefault(finding.service, []).append(finding)
+    return {layer: services for layer, services in grouped.items() if services}
 
 
 def _line(finding: Finding) -> str:
@@ -46,30 +52,48 @@ def _line(finding: Finding) -> str:
 
 
 def _render_tables(report: Report, console: Console) -> None:
-    for service, findings in _by_service(report).items():
-        table = Table(title=Text(service, style="bold"), title_justify="left", expand=False)
-        for column in ("status", "check", "expected", "observed", "line", "message"):
-            table.add_column(column, overflow="fold")
-        for finding in findings:
-            # Text, not markup: observed values may hold [brackets] that rich would swallow.
-            table.add_row(Text(finding.status.value.upper(), style=_STYLE[finding.status]),
-                          *(Text(cell) for cell in (_check_label(finding), finding.expected,
-                                                    finding.observed, _line(finding), finding.message)))
-        console.print(table)
+    for layer, services in _by_layer(report).items():
+        console.rule(Text(f"{layer} layer", style="bold"))
+        console.print(Text(_layer_sentence(layer, services), style="italic"))
+        for service, findings in services.items():
+            _render_table(service, findings, console)
     style = "bold green" if report.conformant else "bold red"
     console.print(Text(summary_line(report), style=style))
 
 
+def _layer_sentence(layer: str, services: dict[str, list[Finding]]) -> str:
+    drifted = any(f.status in (Status.FAIL, Status.ERROR, Status.WARN) for fs in services.values() for f in fs)
+    return LAYER_MEANING.get(layer, "") if drifted else f"No drift at the {layer} layer."
+
+
+def _render_table(service: str, findings: list[Finding], console: Console) -> None:
+    table = Table(title=Text(service, style="bold"), title_justify="left", expand=False)
+    for column in ("status", "check", "expected", "observed", "line", "message"):
+        table.add_column(column, overflow="fold")
+    for finding in findings:
+        # Text, not markup: observed values may hold [brackets] that rich would swallow.
+        table.add_row(Text(finding.status.value.upper(), style=_STYLE[finding.status]),
+                      *(Text(cell) for cell in (_check_label(finding), finding.expected,
+                                                finding.observed, _line(finding), finding.message)))
+    console.print(table)
+
+
 def _render_plain(report: Report, stream: TextIO) -> None:
-    for service, findings in _by_service(report).items():
-        stream.write(f"{service}\n")
-        for finding in findings:
-            stream.write(f"  {finding.status.value.upper():<5} {_line(finding):>5}  {_check_label(finding)}: "
-                         f"expected {finding.expected}, observed {finding.observed}\n")
-            if finding.status is not Status.PASS:
-                stream.write(f"{'':14}{finding.message}\n")
+    for layer, services in _by_layer(report).items():
+        stream.write(f"== {layer} layer: {_layer_sentence(layer, services)}\n")
+        for service, findings in services.items():
+            _render_lines(service, findings, stream)
     stream.write(f"Lines refer to {report.document_path}\n")
     stream.write(summary_line(report) + "\n")
+
+
+def _render_lines(service: str, findings: list[Finding], stream: TextIO) -> None:
+    stream.write(f"{service}\n")
+    for finding in findings:
+        stream.write(f"  {finding.status.value.upper():<5} {_line(finding):>5}  {_check_label(finding)}: "
+                     f"expected {finding.expected}, observed {finding.observed}\n")
+        if finding.status is not Status.PASS:
+            stream.write(f"{'':14}{finding.message}\n")
 
 
 def _check_label(finding: Finding) -> str:

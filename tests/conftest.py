@@ -22,6 +22,7 @@ DEMO_DIR = ROOT / "compose-fixtures" / "demo"
 DEMO_DOCUMENT = DEMO_DIR / "deployment-architecture.md"
 DEMO_COMPOSE = DEMO_DIR / "compose.yaml"
 DRIFT_OVERRIDE = DEMO_DIR / "drift.override.yaml"
+CHANGED_OVERRIDE = DEMO_DIR / "changed.override.yaml"
 # The host ports the demo document names, and the variable that moves each in compose.yaml.
 DEMO_PORT_VARIABLES = {5432: "DEMO_POSTGRES_PORT", 5000: "DEMO_API_PORT", 3000: "DEMO_WEB_PORT", 8000: "DEMO_NEURON_PORT"}
 DEMO_SECRETS = ("demo-pg-password-7f3a91", "demo-jwt-secret-c2d84e", "demo-llm-key-5b06f1")
@@ -79,8 +80,9 @@ def demo_document_with_ports(ports: Mapping[int, int], directory: Path) -> Path:
         match = re.match(r"^(\s*- External: )(\d+)", line)
         if match and int(match.group(2)) in ports:
             line = f"{match.group(1)}{ports[int(match.group(2))]}{line[match.end():]}"
-        line = re.sub(r"(localhost| ):(\d+)\b",  # access URLs and the diagram's " :3000"
-                      lambda m: f"{m.group(1)}:{ports.get(int(m.group(2)), m.group(2))}", line)
+        if line.startswith("- ") or "│" in line:  # Access URLs and the diagram's " :3000", not variables
+            line = re.sub(r"(localhost| ):(\d+)\b",
+                          lambda m: f"{m.group(1)}:{ports.get(int(m.group(2)), m.group(2))}", line)
         moved.append(line)
     path = directory / "deployment-architecture.md"
     path.write_text("".join(moved), encoding="utf-8")

@@ -125,3 +125,26 @@ def test_demo_command_reports_on_the_demo_project(command):
     report = json.loads(result.stdout)
     assert report["target"]["project"] == "verifier-demo"
     assert report["summary"]["conformant"] is True
+
+
+def test_each_difference_is_reported_at_its_layer(start_stack):
+    """Stack started from compose file A, verified with compose file B and the document."""
+    from tests.conftest import CHANGED_OVERRIDE, DEMO_COMPOSE
+
+    stack = start_stack()
+    changed_port = free_port()
+    env = {**stack.environment, "DEMO_API_CHANGED_PORT": str(changed_port)}
+    result = run_verifier("check", str(stack.document), "--project", stack.project, "--format", "json",
+                          "--compose", str(DEMO_COMPOSE), "--compose", str(CHANGED_OVERRIDE), env=env)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    api_port = stack.ports[5000]
+    drift = {(f["layer"], f["id"], f["observed"]) for f in report["findings"] if f["status"] != "pass"}
+    assert drift == {
+        ("compose", f"api/port.published/{api_port}:5000", f"{changed_port}->5000"),
+        ("compose", "api/env.value/APP_ENV", "staging"),
+        ("compose", "web/restart.policy", "always"),
+        ("live", f"api/port.published/{api_port}:5000", f"{api_port}->5000/tcp"),  # not redeployed
+    }
+    assert report["target"]["compose_files"] == [str(DEMO_COMPOSE), str(CHANGED_OVERRIDE)]
+    assert not [f for f in report["findings"] if f["layer"] == "compose" and f["check"] == "service.undocumented"]

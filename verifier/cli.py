@@ -9,6 +9,7 @@ Exit codes: 0 conformant, 1 a check failed or could not run, 2 bad input or usag
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -22,41 +23,95 @@ from verifier import __version__
 from verifier.errors import ExitCode, UsageError, VerifierError
 
 if TYPE_CHECKING:
-    from verifier.findings import Report
+    from verifier.compose import ComposeProject
+    from verifier.findings import Finding, Report, Target
+    from verifier.model import DocumentModel
+    from verifier.secrets import Redactor
 
 DEFAULT_TIMEOUT = 30.0
 PROBE_TIMEOUT = 5.0
 
 
 def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float) -> Report:
+    from verifier.compose_checks import compose_findings
     from verifier.document import read_document
-    from verifier.findings import Report, Target
+    from verifier.mapping import map_services
     from verifier.plan import build_plan
     from verifier.runner import RunLimits, run_plan
     from verifier.secrets import Redactor, secret_values_of
     from verifier.stack import snapshot_stack
-    from verifier.target import choose_project
+    from verifier.target import choose_target
 
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
     document = read_document(document_path)
-    plan = build_plan(document)
-    choice = choose_project(project, compose_files, document_path)
-    stack = snapshot_stack(choice.name, timeout=min(timeout, 10.0))
+    target = choose_target(project, compose_files, document_path)
+    composed: tuple = ()
+    definitions = None
+    if target.compose is not None:
+        mapping = map_services(document, target.compose)
+        composed = compose_findings(document, target.compose, mapping)
+        definitions = {m.documented.name: m.compose for m in mapping.matches if m.compose is not None}
+    plan = build_plan(document, definitions)
+    stack = snapshot_stack(target.project, timeout=min(timeout, 10.0))
     if not stack.services:
         raise UsageError(
-            f"project '{choice.name}' (from {choice.reason}) has no containers on {stack.engine}; "
+            f"project '{target.project}' (from {target.reason}) has no containers on {stack.engine}; "
             "is the stack up, and is this its project name? (--project NAME)"
         )
-    redact = Redactor(value for containers in stack.services.values()
-                      for container in containers for value in secret_values_of(dict(container.environment)))
+    secrets = [value for containers in stack.services.values()
+               for container in containers for value in secret_values_of(dict(container.environment))]
+    if target.compose is not None:
+        secrets += [v for s in target.compose.services.values()
+                    for v in secret_values_of({k: v for k, v in s.environment.items() if v})]
+    redact = Redactor(secrets)
     limits = RunLimits(deadline=started + timeout, probe_timeout=min(PROBE_TIMEOUT, timeout))
-    findings = document.findings + run_plan(plan, stack, limits, redact)
+    live = run_plan(plan, stack, limits, redact)
+    return _report(document, _target(stack.project, stack.engine, target.compose), started_at, started,
+                   document.findings + tuple(_redacted(f, redact) for f in composed) + live)
+
+
+def diff(document_path: Path, compose_files: Sequence[Path], project: str | None) -> Report:
+    """The document against the compose file alone: no Docker Engine needed."""
+    from verifier.compose_checks import compose_findings
+    from verifier.document import read_document
+    from verifier.mapping import map_services
+    from verifier.secrets import Redactor, secret_values_of
+    from verifier.target import choose_target
+
+    started_at = datetime.now(timezone.utc)
+    started = time.monotonic()
+    document = read_document(document_path)
+    target = choose_target(project, compose_files, document_path)
+    if target.compose is None:
+        raise UsageError("no compose file to compare with: pass --compose FILE")
+    redact = Redactor(v for s in target.compose.services.values()
+                      for v in secret_values_of({k: v for k, v in s.environment.items() if v}))
+    findings = compose_findings(document, target.compose, map_services(document, target.compose))
+    return _report(document, _target(target.project, "", target.compose), started_at, started,
+                   document.findings + tuple(_redacted(f, redact) for f in findings))
+
+
+def _redacted(finding: Finding, redact: Redactor) -> Finding:
+    return dataclasses.replace(finding, expected=redact(finding.expected), observed=redact(finding.observed),
+                               message=redact(finding.message))
+
+
+def _target(project: str, engine: str, compose: ComposeProject | None) -> Target:
+    from verifier.findings import Target
+
+    return Target("compose", project, engine, tuple(str(f) for f in compose.files) if compose is not None else ())
+
+
+def _report(document: DocumentModel, target: Target, started_at: datetime, started: float,
+            findings: tuple[Finding, ...]) -> Report:
+    from verifier.findings import Report
+
     return Report(
         tool_version=__version__,
         document_path=document.path,
         document_sha256=document.sha256,
-        target=Target("compose", stack.project, stack.engine),
+        target=target,
         started_at=started_at.isoformat(timespec="milliseconds"),
         duration_ms=round((time.monotonic() - started) * 1000, 3),
         findings=findings,
@@ -66,25 +121,21 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
 def lint(document_path: Path) -> Report:
     """The document checked against itself only: placeholders and contradictions."""
     from verifier.document import read_document
-    from verifier.findings import Report, Target
+    from verifier.findings import Target
 
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
     document = read_document(document_path)
-    return Report(
-        tool_version=__version__,
-        document_path=document.path,
-        document_sha256=document.sha256,
-        target=Target("document", "", ""),
-        started_at=started_at.isoformat(timespec="milliseconds"),
-        duration_ms=round((time.monotonic() - started) * 1000, 3),
-        findings=document.findings,
-    )
+    return _report(document, Target("document", "", ""), started_at, started, document.findings)
 
 
 def _check(args: argparse.Namespace) -> int:
     report = verify(args.document, args.compose or (), args.project, args.timeout)
     return _render(report, args.format)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    return _render(diff(args.document, args.compose or (), args.project), args.format)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -153,6 +204,15 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("document", type=Path, metavar="DOC")
     model.add_argument("--format", choices=("table", "json"), default="table")
     model.set_defaults(handler=_model)
+
+    diff_command = commands.add_parser(
+        "diff", help="compare the document with the compose file(s) only: no Docker Engine needed")
+    diff_command.add_argument("document", type=Path, metavar="DOC")
+    diff_command.add_argument("--compose", "-f", type=Path, action="append", metavar="FILE",
+                              help="compose file(s), merged in order as Compose does")
+    diff_command.add_argument("--project", "-p", metavar="NAME", help="Compose project name")
+    _add_report_options(diff_command)
+    diff_command.set_defaults(handler=_diff)
 
     lint_command = commands.add_parser(
         "lint", help="check the document against itself: placeholders and contradictions (exit 1 on a fail)")

@@ -68,6 +68,7 @@ class Target:
     kind: str
     project: str
     engine: str
+    compose_files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

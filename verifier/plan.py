@@ -1,8 +1,10 @@
 """Turns the document model into the list of checks to run. Pure: no I/O."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
+from verifier.compose.model import ComposeService
 from verifier.model import DocumentModel, ServiceSpec
 
 
@@ -50,6 +52,13 @@ class Check:
     line: int
     target: CheckTarget
     requires: tuple[str, ...] = ()  # ids of checks that must pass first, else this one is skipped
+    compose_service: str | None = None  # the Compose service's name, when the document names it otherwise
+    skip_reason: str | None = None  # planned but not to be probed, and why
+
+    @property
+    def runs_as(self) -> str:
+        """The name the containers carry in their com.docker.compose.service label."""
+        return self.compose_service or self.service
 
 
 @dataclass(frozen=True)
@@ -73,12 +82,34 @@ POSTGRES_DEFAULT_PORT = 5432
 _DEVELOPMENT_SCOPES = (None, "development")
 
 
-def build_plan(document: DocumentModel) -> Plan:
+def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | None = None) -> Plan:
+    """Checks of the running stack. With a compose definition (documented name -> compose service),
+    a fact the compose file states differently is checked as the compose file states it: that
+    drift is the compose layer's to report, and the live layer reports only what the running
+    stack itself changed."""
     checks: dict[str, Check] = {}
     for service in document.services:
+        definition = compose.get(service.name) if compose else None
         for check in _service_checks(service):
+            check = _as_composed(check, definition) if definition is not None else check
             checks.setdefault(check.id, check)  # a fact written twice is checked once
     return Plan(document.path, tuple(checks.values()))
+
+
+def _as_composed(check: Check, definition: ComposeService) -> Check:
+    check = replace(check, compose_service=definition.name)
+    target = check.target
+    if isinstance(target, PortTarget):
+        published = sorted({p.published for p in definition.ports
+                            if p.target == target.container_port and p.published and p.protocol == target.protocol})
+        if not published:
+            return replace(check, skip_reason="the compose file does not publish this port (see the compose layer)")
+        if target.host_port not in published:
+            return replace(check, target=replace(target, host_port=published[0]),
+                           expected=f"{published[0]}->{target.container_port}/{target.protocol} (as the compose file says)")
+    if isinstance(target, EnvTarget) and target.name not in definition.environment:
+        return replace(check, skip_reason="the compose file does not set it (see the compose layer)")
+    return check
 
 
 def _service_checks(service: ServiceSpec) -> list[Check]:

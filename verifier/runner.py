@@ -39,7 +39,10 @@ def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor) -> t
             for check in [c for c in pending if all(r in findings for r in c.requires)]:
                 pending.remove(check)
                 blocker = _failed_prerequisite(check, findings)
-                if blocker is not None:
+                if check.skip_reason is not None:
+                    findings[check.id] = _finding(check, plan, Observation(Status.SKIP, "not checked",
+                                                                           check.skip_reason), 0.0, 0, redact)
+                elif blocker is not None:
                     findings[check.id] = _skipped(check, plan, blocker, redact)
                 else:
                     running[pool.submit(_run_check, check, plan, stack, limits, redact)] = check

@@ -1,4 +1,5 @@
-"""Which Compose project to check: named, or derived the way Compose itself derives it."""
+"""Which stack to check: the Compose project, named or derived the way Compose itself derives it,
+and its compose definition when a compose file is given or found."""
 from __future__ import annotations
 
 import os
@@ -7,42 +8,38 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from verifier.errors import InputError, UsageError
+from verifier.compose import ComposeProject, load_compose
+from verifier.errors import UsageError
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 
 
 @dataclass(frozen=True)
-class ProjectChoice:
-    name: str
+class StackTarget:
+    project: str
     reason: str  # how the name was chosen, for messages
+    compose: ComposeProject | None  # what the compose file says should run, when there is one
 
 
-def choose_project(
+def choose_target(
     explicit: str | None,
     compose_files: Sequence[Path],
     document_path: Path,
     environ: Mapping[str, str] = os.environ,
-) -> ProjectChoice:
+) -> StackTarget:
     """--project, else COMPOSE_PROJECT_NAME, else the compose file's `name:`, else its folder."""
+    files = list(compose_files) or discover_compose_files(document_path)
+    if files:
+        definition = load_compose(files, environ=environ, project_name=explicit or None)
+        return StackTarget(definition.name, _reason(explicit, definition, environ), definition)
     if explicit:
-        return ProjectChoice(normalize_project_name(explicit), "--project")
+        return StackTarget(normalize_project_name(explicit), "--project", None)
     if environ.get("COMPOSE_PROJECT_NAME"):
-        return ProjectChoice(normalize_project_name(environ["COMPOSE_PROJECT_NAME"]), "COMPOSE_PROJECT_NAME")
-    files = list(compose_files) or _discover(document_path)
-    if not files:
-        raise UsageError(
-            "cannot tell which Compose project to check: pass --project NAME or --compose FILE "
-            "(no compose.yaml or docker-compose.yml found here or beside the document)"
-        )
-    for path in files:
-        name = _top_level_name(path)
-        if name:
-            return ProjectChoice(normalize_project_name(name), f"name: in {path}")
-    first = files[0].resolve()
-    return ProjectChoice(normalize_project_name(first.parent.name), f"folder of {files[0]}")
+        return StackTarget(normalize_project_name(environ["COMPOSE_PROJECT_NAME"]), "COMPOSE_PROJECT_NAME", None)
+    raise UsageError(
+        "cannot tell which Compose project to check: pass --project NAME or --compose FILE "
+        "(no compose.yaml or docker-compose.yml found here or beside the document)"
+    )
 
 
 def normalize_project_name(name: str) -> str:
@@ -50,7 +47,7 @@ def normalize_project_name(name: str) -> str:
     return re.sub(r"[^-_a-z0-9]+", "", name.lower()).lstrip("-_")
 
 
-def _discover(document_path: Path) -> list[Path]:
+def discover_compose_files(document_path: Path) -> list[Path]:
     """Compose looks in the working folder and its parents; the document's folder is a good second guess."""
     for start in (Path.cwd(), document_path.resolve().parent):
         for folder in (start, *start.parents):
@@ -61,26 +58,11 @@ def _discover(document_path: Path) -> list[Path]:
     return []
 
 
-def _top_level_name(path: Path) -> str | None:
-    try:
-        with path.open("rb") as handle:
-            data = yaml.safe_load(handle)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such compose file") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, not a compose file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise InputError(f"{where}: {problem}") from None
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: a compose file must be a mapping at the top level")
-    name = data.get("name")
-    if isinstance(name, str) and name and "$" not in name:
-        return name
-    return None
+def _reason(explicit: str | None, definition: ComposeProject, environ: Mapping[str, str]) -> str:
+    if explicit:
+        return "--project"
+    if environ.get("COMPOSE_PROJECT_NAME") and normalize_project_name(environ["COMPOSE_PROJECT_NAME"]) == definition.name:
+        return "COMPOSE_PROJECT_NAME"
+    if definition.name == normalize_project_name(definition.directory.name):
+        return f"folder of {definition.files[0]}"
+    return f"name: in {definition.files[0]}"

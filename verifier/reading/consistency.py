@@ -19,16 +19,19 @@ DOCUMENT = "document"
 
 
 class FindingWriter:
-    def __init__(self, path: str) -> None:
+    """Findings the reader makes about the document itself, all on one path and layer."""
+
+    def __init__(self, path: str, layer: str = LAYER) -> None:
         self.path = path
+        self.layer = layer
 
     def finding(self, check: str, service: str | None, status: Status, expected: str, observed: str,
                 message: str, line: int, detail: str, related: Iterable[int] = ()) -> Finding:
         subject = service or DOCUMENT
         return Finding(
-            id=f"{subject}/{check}/{detail}", check=check, service=subject, status=status,
+            id=f"{subject}/{check}/{detail}".rstrip("/"), check=check, service=subject, status=status,
             expected=expected, observed=observed, message=message, source=SourceRef(self.path, line),
-            layer=LAYER, duration_ms=0.0, attempts=1, related_lines=tuple(sorted(set(related) - {line})),
+            layer=self.layer, duration_ms=0.0, attempts=1, related_lines=tuple(sorted(set(related) - {line})),
         )
 
 

@@ -1,0 +1,1 @@
+FROM verifier-fixture-base:bookworm

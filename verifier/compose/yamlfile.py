@@ -1,0 +1,121 @@
+"""Reading one compose file: YAML with Compose's `!reset` / `!override` tags, refused when hostile."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from verifier.errors import InputError
+
+MAX_COMPOSE_BYTES = 2 * 1024 * 1024
+MAX_NODES = 200_000  # far beyond any real compose file; stops alias bombs before they expand
+
+
+@dataclass(frozen=True)
+class Reset:
+    """`!reset`: the value is removed from what earlier files said."""
+
+
+@dataclass(frozen=True)
+class Override:
+    """`!override`: the value replaces what earlier files said instead of merging with it."""
+
+    value: Any
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _reset(loader: yaml.SafeLoader, node: yaml.Node) -> Reset:
+    return Reset()
+
+
+def _override(loader: yaml.SafeLoader, node: yaml.Node) -> Override:
+    if isinstance(node, yaml.MappingNode):
+        return Override(loader.construct_mapping(node, deep=True))
+    if isinstance(node, yaml.SequenceNode):
+        return Override(loader.construct_sequence(node, deep=True))
+    return Override(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("!reset", _reset)
+_Loader.add_constructor("!override", _override)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    text = _read_text(path)
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise InputError(_yaml_problem(path, exc)) from None
+    if node is None:
+        raise InputError(f"{path}: the compose file is empty")
+    _refuse_expansion(node, path)
+    try:
+        data = _Loader(text).get_single_data()
+    except yaml.YAMLError as exc:
+        raise InputError(_yaml_problem(path, exc)) from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: a compose file must be a mapping at the top level, not {_kind(data)}")
+    return data
+
+
+def _read_text(path: Path) -> str:
+    try:
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory, not a compose file")
+        size = path.stat().st_size
+        if size > MAX_COMPOSE_BYTES:
+            raise InputError(f"{path}: {size:,} bytes is too large for a compose file")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such compose file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{path}: a binary file, not a compose file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text") from None
+
+
+def _refuse_expansion(root: yaml.Node, path: Path) -> None:
+    """Counts nodes as if every alias were expanded, without expanding anything."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a cycle counts once instead of forever
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total
+        if total > MAX_NODES:
+            raise InputError(f"{path}: expands to more than {MAX_NODES:,} values "
+                             "(YAML aliases nested too deeply?)")
+        return total
+
+    size(root)
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    problem = getattr(exc, "problem", None) or "not valid YAML"
+    return f"{where}: {problem}"
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), type(value).__name__)

@@ -1,0 +1,173 @@
+"""The compose layer: every fact the document states that the compose file also states, compared.
+
+No Docker Engine is needed. A finding here means the compose file differs from the
+document: one of the two is stale.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from verifier.compose.model import ComposeProject, ComposeService
+from verifier.findings import Finding, Status
+from verifier.mapping import ServiceMapping, ServiceMatch
+from verifier.model import DocumentModel, ServiceSpec
+from verifier.reading.consistency import FindingWriter
+
+LAYER = "compose"
+_DEVELOPMENT = (None, "development")
+_CONDITIONS = {"healthy": "service_healthy", "started": "service_started"}
+
+
+def compose_findings(document: DocumentModel, project: ComposeProject, mapping: ServiceMapping) -> tuple[Finding, ...]:
+    write = FindingWriter(document.path, LAYER)
+    found: list[Finding] = []
+    for match in mapping.matches:
+        if match.compose is None:
+            found.append(_missing(write, match, project))
+        else:
+            found.extend(_service_findings(write, match.documented, match.compose, mapping))
+    for service in mapping.undocumented:
+        found.append(write.finding(
+            "service.undocumented", service.name, Status.WARN, "a section in the document", "none",
+            f"the compose file defines '{service.name}', which the document never mentions", 1, ""))
+    return tuple(found)
+
+
+def _missing(write: FindingWriter, match: ServiceMatch, project: ComposeProject) -> Finding:
+    service = match.documented
+    observed = ", ".join(match.candidates) if match.candidates else "none"
+    message = (f"'{service.name}' could be any of {observed} in {project.files[0].name}: "
+               "say which with its Service Name" if match.candidates
+               else f"the compose file has no service for '{service.name}' ({match.how})")
+    return write.finding("service.missing", service.name, Status.FAIL, "a compose service", observed,
+                         message, service.line, "")
+
+
+def _service_findings(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
+                      mapping: ServiceMapping) -> Iterator[Finding]:
+    yield from _image(write, service, compose)
+    yield from _ports(write, service, compose)
+    yield from _environment(write, service, compose)
+    yield from _dependencies(write, service, compose, mapping)
+    yield from _healthcheck(write, service, compose)
+    yield from _restart(write, service, compose)
+    yield from _limits(write, service, compose)
+    yield from _volumes(write, service, compose)
+
+
+def _result(write: FindingWriter, check: str, service: ServiceSpec, same: bool, expected: str, observed: str,
+            line: int, detail: str, what: str, fail: Status = Status.FAIL) -> Finding:
+    status = Status.PASS if same else fail
+    message = (f"{what}: the compose file agrees" if same
+               else f"{what}: the document says {expected}, the compose file says {observed}")
+    return write.finding(check, service.name, status, expected, observed, message, line, detail)
+
+
+def _image(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    if service.image is not None:
+        yield _result(write, "image", service, _image_key(service.image.value) == _image_key(compose.image or ""),
+                      service.image.value, compose.image or "no image", service.image.line, "image", "image")
+    if service.build is not None and service.build.context:
+        wanted = service.build.context.strip("/").removeprefix("./")
+        actual = compose.build_context or ""
+        same = bool(actual) and (actual.rstrip("/").endswith("/" + wanted) or wanted in ("", "."))
+        yield _result(write, "image", service, same, f"built from {service.build.context}",
+                      f"built from {actual}" if actual else "not built", service.build.line, "build", "build context")
+
+
+def _image_key(image: str) -> str:
+    return image if not image or ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
+
+
+def _ports(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    for port in service.ports:
+        published = sorted({p.published for p in compose.ports if p.target == port.container_port and p.published})
+        shown = ", ".join(f"{p}->{port.container_port}" for p in published) or "not published"
+        if port.host_port is None:
+            yield _result(write, "port.exposure", service, not published, f"{port.container_port} internal only",
+                          shown, port.line, f"{port.container_port}", f"port {port.container_port}")
+        elif port.environment in _DEVELOPMENT:
+            yield _result(write, "port.published", service, port.host_port in published,
+                          f"{port.host_port}->{port.container_port}", shown, port.line,
+                          f"{port.host_port}:{port.container_port}", f"port {port.container_port}")
+
+
+def _environment(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    for variable in service.environment:
+        present = variable.name in compose.environment
+        yield _result(write, "env.present", service, present, "set", "set" if present else "not set",
+                      variable.line, variable.name, variable.name)
+        if present and variable.value is not None and not variable.secret:
+            actual = compose.environment[variable.name]
+            yield _result(write, "env.value", service, actual == variable.value, variable.value,
+                          "(empty)" if actual in (None, "") else str(actual), variable.line, variable.name,
+                          variable.name)
+
+
+def _dependencies(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
+                  mapping: ServiceMapping) -> Iterator[Finding]:
+    for dependency in service.dependencies:
+        name = mapping.compose_name(dependency.service) or dependency.service
+        condition = compose.depends_on.get(name)
+        wanted = _CONDITIONS[dependency.condition]
+        observed = f"depends_on {name}: {condition}" if condition else f"no depends_on {name}"
+        same = condition == wanted or (dependency.condition == "started" and condition is not None)
+        yield _result(write, "dependency.order", service, same, f"depends_on {name}: {wanted}", observed,
+                      dependency.line, name, f"dependency on {name}")
+
+
+def _healthcheck(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    health = service.health
+    if health is None:
+        return
+    check = compose.healthcheck
+    if check is None or check.disabled:
+        yield _result(write, "healthcheck.config", service, False, "a healthcheck",
+                      "disabled" if check else "none", health.block_line, "defined", "healthcheck")
+        return
+    command = " ".join(check.test)
+    if health.kind == "http" and health.path:
+        yield _result(write, "healthcheck.config", service, health.path in command, f"checks {health.path}",
+                      command[:120], health.line, "target", "healthcheck", fail=Status.WARN)
+    elif health.command:
+        program = health.command.split()[0]
+        yield _result(write, "healthcheck.config", service, program in command, f"runs {program}",
+                      command[:120], health.line, "target", "healthcheck", fail=Status.WARN)
+    for label, documented, actual in (("interval", health.interval_s, check.interval_s),
+                                      ("timeout", health.timeout_s, check.timeout_s),
+                                      ("retries", health.retries, check.retries)):
+        if documented is not None:
+            yield _result(write, "healthcheck.config", service, actual is not None and float(documented) == float(actual),
+                          f"{label} {documented:g}", f"{label} {actual:g}" if actual is not None else f"no {label}",
+                          health.block_line, label, f"healthcheck {label}")
+
+
+def _restart(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    if service.restart_policy is not None:
+        actual = compose.restart or "no"
+        yield _result(write, "restart.policy", service, actual == service.restart_policy.value,
+                      service.restart_policy.value, actual, service.restart_policy.line, "", "restart policy")
+
+
+def _limits(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    limits = service.limits
+    if limits is None:
+        return
+    if limits.cpus is not None:
+        yield _result(write, "limits.cpu", service, compose.cpus is not None and abs(compose.cpus - limits.cpus) < 1e-9,
+                      f"{limits.cpus:g} CPUs", f"{compose.cpus:g} CPUs" if compose.cpus else "no CPU limit",
+                      limits.line, "", "CPU limit")
+    if limits.memory_bytes is not None:
+        yield _result(write, "limits.memory", service, compose.memory_bytes == limits.memory_bytes,
+                      f"{limits.memory_bytes} bytes", f"{compose.memory_bytes} bytes" if compose.memory_bytes
+                      else "no memory limit", limits.line, "", "memory limit")
+
+
+def _volumes(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+    for volume in service.volumes:
+        mounted = [v for v in compose.volumes if (volume.target and v.target == volume.target)
+                   or (not volume.target and v.source == volume.source)]
+        same = bool(mounted) and (volume.source is None or any(v.source == volume.source for v in mounted))
+        observed = ", ".join(f"{v.source or '(anonymous)'}:{v.target}" for v in mounted) or "not mounted"
+        yield _result(write, "volume.mount", service, same, f"{volume.source or '?'}:{volume.target or '?'}",
+                      observed, volume.line, volume.target or volume.source or "", "volume")
