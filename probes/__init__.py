@@ -9,6 +9,7 @@ from typing import Protocol
 
 from probes import (
     container_health,
+    container_outdated,
     container_running,
     env_present,
     http_health,
@@ -29,6 +30,7 @@ PROBES: dict[str, Probe] = {
     "service.missing": service_missing.probe,
     "container.running": container_running.probe,
     "container.health": container_health.probe,
+    "container.outdated": container_outdated.probe,
     "port.published": port_published.probe,
     "http.health": http_health.probe,
     "postgres.ready": postgres_ready.probe,

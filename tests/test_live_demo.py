@@ -145,6 +145,8 @@ def test_each_difference_is_reported_at_its_layer(start_stack):
         ("compose", "api/env.value/APP_ENV", "staging"),
         ("compose", "web/restart.policy", "always"),
         ("live", f"api/port.published/{api_port}:5000", f"{api_port}->5000/tcp"),  # not redeployed
+        ("live", "api/container.outdated", "created from an older definition"),
+        ("live", "web/container.outdated", "created from an older definition"),
     }
     assert report["target"]["compose_files"] == [str(DEMO_COMPOSE), str(CHANGED_OVERRIDE)]
     assert not [f for f in report["findings"] if f["layer"] == "compose" and f["check"] == "service.undocumented"]

@@ -37,6 +37,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     from verifier.document import read_document
     from verifier.mapping import map_services
     from verifier.plan import build_plan
+    from verifier.redeploy import compose_hashes
     from verifier.runner import RunLimits, run_plan
     from verifier.secrets import Redactor, secret_values_of
     from verifier.stack import snapshot_stack
@@ -52,7 +53,8 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         mapping = map_services(document, target.compose)
         composed = compose_findings(document, target.compose, mapping)
         definitions = {m.documented.name: m.compose for m in mapping.matches if m.compose is not None}
-    plan = build_plan(document, definitions)
+    hashes = compose_hashes(target.compose, os.environ) if target.compose is not None else None
+    plan = build_plan(document, definitions, hashes)
     stack = snapshot_stack(target.project, timeout=min(timeout, 10.0))
     if not stack.services:
         raise UsageError(

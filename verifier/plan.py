@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from verifier.compose.model import ComposeService
 from verifier.model import DocumentModel, ServiceSpec
+from verifier.redeploy import ComposeHashes
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,13 @@ class EnvTarget:
     name: str
 
 
-CheckTarget = ContainerTarget | PortTarget | HttpTarget | PostgresTarget | EnvTarget
+@dataclass(frozen=True)
+class HashTarget:
+    config_hash: str
+    compose_version: str
+
+
+CheckTarget = ContainerTarget | PortTarget | HttpTarget | PostgresTarget | EnvTarget | HashTarget
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,8 @@ POSTGRES_DEFAULT_PORT = 5432
 _DEVELOPMENT_SCOPES = (None, "development")
 
 
-def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | None = None) -> Plan:
+def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | None = None,
+               hashes: ComposeHashes | None = None) -> Plan:
     """Checks of the running stack. With a compose definition (documented name -> compose service),
     a fact the compose file states differently is checked as the compose file states it: that
     drift is the compose layer's to report, and the live layer reports only what the running
@@ -93,6 +101,12 @@ def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | 
         for check in _service_checks(service):
             check = _as_composed(check, definition) if definition is not None else check
             checks.setdefault(check.id, check)  # a fact written twice is checked once
+        if definition is not None and hashes is not None and definition.name in hashes.by_service:
+            check = Check(f"{service.name}/container.outdated", "container.outdated", service.name,
+                          "created from the current compose definition", service.line,
+                          HashTarget(hashes.by_service[definition.name], hashes.version),
+                          (f"{service.name}/service.missing",), compose_service=definition.name)
+            checks.setdefault(check.id, check)
     return Plan(document.path, tuple(checks.values()))
 
 

@@ -18,6 +18,8 @@ from verifier.errors import EngineUnreachableError
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
+CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
+VERSION_LABEL = "com.docker.compose.version"
 DEFAULT_ENGINE = "unix:///var/run/docker.sock"
 
 
@@ -40,6 +42,8 @@ class ContainerState:
     restart_count: int
     health: str | None  # None when the container defines no healthcheck
     ports: tuple[PortBinding, ...]
+    config_hash: str | None  # Compose's hash of the service definition the container was created from
+    compose_version: str | None  # the Compose that created it
     # Environments hold credentials: kept out of repr so no traceback or debug print shows them.
     environment: Mapping[str, str] = field(repr=False)
 
@@ -152,6 +156,8 @@ def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
         restart_count=int(attrs.get("RestartCount") or 0),
         health=health,
         ports=_bindings((attrs.get("NetworkSettings") or {}).get("Ports") or {}),
+        config_hash=labels.get(CONFIG_HASH_LABEL),
+        compose_version=labels.get(VERSION_LABEL),
         environment=MappingProxyType(_environment(config.get("Env") or [])),
     )
 
