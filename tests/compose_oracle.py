@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -68,9 +69,19 @@ def compose_command(case_dir: Path) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def run_compose_config(case_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_compose_config(case_dir: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Runs compose config; on timeout kills its whole process group (the compose plugin ignores the
+    SIGTERM that `timeout`/subprocess send to the docker CLI) and raises subprocess.TimeoutExpired."""
     args, env = compose_command(case_dir)
-    return subprocess.run(args, capture_output=True, text=True, env=env, cwd=case_dir, timeout=60)
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                          cwd=case_dir, start_new_session=True) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
 
 
 def compose_config(case_dir: Path) -> dict:
@@ -118,7 +129,8 @@ def memory_bytes(value: Any) -> int | None:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
     if not match or match.group(2).lower() not in _MEMORY_UNITS:
         raise ValueError(f"not a memory size: {value!r}")
-    return int(float(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()])
+    number, unit = match.group(1), _MEMORY_UNITS[match.group(2).lower()]
+    return int(number) * unit if "." not in number else int(float(number) * unit)
 
 
 def _port_numbers(value: Any) -> list[int | None]:
@@ -129,6 +141,30 @@ def _port_numbers(value: Any) -> list[int | None]:
         low, high = (int(part) for part in text.split("-", 1))
         return list(range(low, high + 1))
     return [int(text)]
+
+
+def _port_key(entry: list) -> tuple:
+    target, published, host_ip, protocol = entry
+    return (target, -1 if published is None else published, host_ip or "", protocol)
+
+
+def _volume_key(entry: list) -> tuple:
+    kind, source, target, read_only = entry
+    return (kind, source or "", target, read_only)
+
+
+def canonical(view: dict) -> dict:
+    """The same view with every list that the shape calls sorted sorted one fixed way (None first),
+    so that two readers that only order entries with None differently compare equal."""
+    services = {}
+    for name, service in view["services"].items():
+        service = dict(service)
+        service["ports"] = sorted((list(p) for p in service["ports"]), key=_port_key)
+        service["volumes"] = sorted((list(v) for v in service["volumes"]), key=_volume_key)
+        service["networks"] = sorted(service["networks"])
+        service["profiles"] = sorted(service["profiles"])
+        services[name] = service
+    return {**view, "services": services}
 
 
 def _ports(ports: list[dict] | None) -> list[list]:
@@ -142,13 +178,14 @@ def _ports(ports: list[dict] | None) -> list[list]:
             raise ValueError(f"port range not representable one-to-one: {port!r}")
         for target, host_port in zip(targets, published):
             entries.append([target, host_port, port.get("host_ip") or None, port.get("protocol") or "tcp"])
-    return sorted(entries, key=lambda e: (e[0], e[1] if e[1] is not None else -1, e[2] or "", e[3]))
+    return sorted(entries, key=_port_key)
 
 
 def _healthcheck(check: dict | None) -> dict | None:
     if check is None:
         return None
-    if check.get("disable"):
+    # The spec makes `disable: true` and `test: ["NONE"]` the same thing; compose config keeps whichever was written.
+    if check.get("disable") or list(check.get("test") or []) == ["NONE"]:
         return {"disable": True}
     return {
         "test": list(check.get("test") or []),
@@ -162,7 +199,7 @@ def _healthcheck(check: dict | None) -> dict | None:
 def _volumes(volumes: list[dict] | None) -> list[list]:
     entries = [[v["type"], v.get("source") or None, v["target"], bool(v.get("read_only", False))]
                for v in volumes or []]
-    return sorted(entries, key=lambda e: (e[0], e[1] or "", e[2], e[3]))
+    return sorted(entries, key=_volume_key)
 
 
 def _limits(service: dict) -> tuple[float | None, int | None]:
@@ -242,7 +279,22 @@ def bad_cases() -> list[Path]:
     return sorted(p for p in SYNTAX_BAD_DIR.iterdir() if (p / "case.json").is_file())
 
 
+def record_bad_case(case_dir: Path, timeout: float = 20) -> dict:
+    """What compose config says about a malformed case: its exit code and first error line."""
+    try:
+        result = run_compose_config(case_dir, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"exit_code": None, "first_error_line": None,
+                "note": f"did not finish within {timeout:g} s; killed (its memory use grows by gigabytes)"}
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if not line.startswith("WARN")] or lines
+    return {"exit_code": result.returncode, "first_error_line": errors[0] if errors else None,
+            "stderr_lines": errors[:4]}
+
+
 def main(argv: list[str]) -> int:
+    """python tests/compose_oracle.py [case ...]: rewrite expected.json of the good cases and the
+    "compose_config" entry of the bad cases' case.json (all cases when none is named)."""
     names = set(argv)
     for case_dir in good_cases():
         if names and case_dir.name not in names:
@@ -250,6 +302,13 @@ def main(argv: list[str]) -> int:
         view = oracle_view(compose_config(case_dir))
         (case_dir / "expected.json").write_text(json.dumps(to_portable(view, case_dir), indent=2) + "\n")
         print(f"wrote {case_dir.name}/expected.json")
+    for case_dir in bad_cases():
+        if names and case_dir.name not in names:
+            continue
+        case = json.loads((case_dir / "case.json").read_text())
+        case["compose_config"] = record_bad_case(case_dir)
+        (case_dir / "case.json").write_text(json.dumps(case, indent=2) + "\n")
+        print(f"recorded {case_dir.name}: {case['compose_config']}")
     return 0
 
 

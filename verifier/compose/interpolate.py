@@ -83,9 +83,13 @@ def _closing_brace(text: str, position: int) -> int:
     raise ValueError(f"unclosed ${{ in {text!r}")
 
 
-def parse_env_file(text: str) -> dict[str, str]:
-    """A `.env` file: KEY=VALUE lines, `export` allowed, quotes removed, `#` comments."""
+def parse_env_file(text: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A `.env` file: KEY=VALUE lines, `export` allowed, quotes removed, `#` comments.
+
+    Unquoted and double-quoted values may use `${...}` of earlier lines and of `environ`,
+    as Compose allows; single-quoted values are literal."""
     values: dict[str, str] = {}
+    environ = environ or {}
     for raw in text.splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -98,11 +102,17 @@ def parse_env_file(text: str) -> dict[str, str]:
         if not sep:
             continue
         value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            quote, value = value[0], value[1:-1]
+        quote = value[0] if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"" else ""
+        if quote:
+            value = value[1:-1]
             if quote == '"':
                 value = value.replace("\\n", "\n").replace('\\"', '"')
         else:
             value = re.sub(r"\s+#.*$", "", value)
+        if quote != "'":
+            try:
+                value = interpolate(value, {**values, **environ})  # the shell wins, as in Compose
+            except (MissingVariable, ValueError):
+                pass  # left as written: Compose reports such a line when the variable is used
         values[key] = value
     return values

@@ -11,7 +11,7 @@ from verifier.compose.interpolate import MissingVariable, interpolate, parse_env
 from verifier.compose.merge import merge_files, service_as_mappings, strip_markers, _merge_mapping
 from verifier.compose.model import ComposeProject
 from verifier.compose.services import read_service
-from verifier.compose.yamlfile import read_yaml
+from verifier.compose.yamlfile import Override, Reset, read_yaml
 from verifier.errors import InputError
 
 TOP_LEVEL_KEYS = {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models"}
@@ -25,17 +25,21 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
     files = [Path(f).absolute() for f in files]
     directory = files[0].parent
     variables = _variables(directory, env_files, os.environ if environ is None else environ)
-    documents = []
-    for path in files:
-        raw = read_yaml(path)
+    raws = [read_yaml(path) for path in files]
+    for raw, path in zip(raws, files):
         _check_top_level(raw, path)
+    project = _project_name(project_name, variables, raws, files, directory)
+    variables.setdefault("COMPOSE_PROJECT_NAME", project)  # Compose offers the final name to interpolation
+    documents = []
+    for raw, path in zip(raws, files):
         document = _interpolated(raw, variables, path)
-        documents.append(_with_extends(document, path, variables, depth=0))
+        _check_types(document, path)
+        documents.append(_as_mappings(_with_extends(document, path, variables, depth=0)))
     merged = merge_files(documents)
     services = merged.get("services") or {}
     if not isinstance(services, dict):
         raise InputError(f"{files[0]}: 'services' must be a mapping of service names")
-    active = _active_profiles(profiles, variables)
+    active = set(profiles) or {p.strip() for p in variables.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
     read = {}
     for name, definition in services.items():
         if not isinstance(definition, dict):
@@ -44,8 +48,9 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
         service = read_service(str(name), definition, directory, variables, _file_of(name, files, documents))
         if not service.profiles or set(service.profiles) & active or "*" in active:
             read[str(name)] = service
+    _check_dependencies(read, services, files[0])
     return ComposeProject(
-        name=_project_name(project_name, variables, merged, directory),
+        name=project,
         files=tuple(files),
         directory=directory,
         services=dict(sorted(read.items())),
@@ -60,7 +65,7 @@ def normalized(project: ComposeProject) -> dict[str, Any]:
         services[name] = {
             "image": s.image,
             "build": None if s.build_context is None else {"context": s.build_context, "dockerfile": s.dockerfile},
-            "ports": sorted([p.target, p.published, p.host_ip, p.protocol] for p in s.ports),
+            "ports": sorted(([p.target, p.published, p.host_ip, p.protocol] for p in s.ports), key=_sort_key),
             "environment": dict(s.environment),
             "depends_on": dict(s.depends_on),
             "healthcheck": None if health is None else ({"disable": True} if health.disabled else {
@@ -69,11 +74,15 @@ def normalized(project: ComposeProject) -> dict[str, Any]:
             "restart": s.restart,
             "cpus": s.cpus,
             "memory_bytes": s.memory_bytes,
-            "volumes": sorted([v.type, v.source, v.target, v.read_only] for v in s.volumes),
+            "volumes": sorted(([v.type, v.source, v.target, v.read_only] for v in s.volumes), key=_sort_key),
             "networks": sorted(s.networks),
             "profiles": sorted(s.profiles),
         }
     return {"name": project.name, "services": services}
+
+
+def _sort_key(row: list[Any]) -> tuple:
+    return tuple((value is None, str(value)) for value in row)
 
 
 def _variables(directory: Path, env_files: Sequence[Path] | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -89,7 +98,7 @@ def _variables(directory: Path, env_files: Sequence[Path] | None, environ: Mappi
             raise InputError(f"{path}: no such env file") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot be read as an env file ({exc})") from None
-        values.update(parse_env_file(text))
+        values.update(parse_env_file(text, environ))
     values.update(environ)
     return values
 
@@ -146,6 +155,7 @@ def _extended(name: Any, services: dict[str, Any], path: Path, variables: Mappin
         if extends["service"] not in other_services:
             raise InputError(f"{other}: has no service '{extends['service']}' for '{name}' to extend")
         base = _extended(extends["service"], other_services, other, variables, depth + 1, (*chain, str(name)))
+        base = _rebased(base, other.parent)
     else:
         if extends["service"] not in services:
             raise InputError(f"{path}: service '{name}' extends '{extends['service']}', which is not defined")
@@ -156,17 +166,98 @@ def _extended(name: Any, services: dict[str, Any], path: Path, variables: Mappin
     return strip_markers(merged["services"]["x"])
 
 
-def _active_profiles(profiles: Sequence[str], variables: Mapping[str, str]) -> set[str]:
-    active = set(profiles)
-    active |= {p.strip() for p in variables.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
-    return active
+def _rebased(service: Any, directory: Path) -> Any:
+    """Paths in a service taken from another file are relative to that file's folder, not ours."""
+    if not isinstance(service, dict):
+        return service
+
+    def absolute(path: Any) -> Any:
+        text = str(path)
+        if "://" in text or text.startswith(("/", "~", "git@")):
+            return path
+        return str((directory / text).resolve())
+
+    result = dict(service)
+    build = result.get("build")
+    if isinstance(build, str):
+        result["build"] = absolute(build)
+    elif isinstance(build, dict) and "context" in build:
+        result["build"] = {**build, "context": absolute(build["context"])}
+    env_file = result.get("env_file")
+    if env_file is not None:
+        entries = env_file if isinstance(env_file, list) else [env_file]
+        result["env_file"] = [{**e, "path": absolute(e["path"])} if isinstance(e, dict) and "path" in e
+                              else absolute(e) for e in entries]
+    volumes = result.get("volumes")
+    if isinstance(volumes, list):
+        result["volumes"] = [_rebased_volume(v, absolute) for v in volumes]
+    return result
 
 
-def _project_name(explicit: str | None, variables: Mapping[str, str], merged: dict[str, Any], directory: Path) -> str:
-    for candidate in (explicit, variables.get("COMPOSE_PROJECT_NAME"), merged.get("name")):
-        if isinstance(candidate, str) and candidate:
-            return _normalize_name(candidate)
+def _rebased_volume(volume: Any, absolute: Any) -> Any:
+    if isinstance(volume, str) and volume.startswith("."):
+        source, _, rest = volume.partition(":")
+        return f"{absolute(source)}:{rest}" if rest else volume
+    if isinstance(volume, dict) and volume.get("type") == "bind" and str(volume.get("source", "")).startswith("."):
+        return {**volume, "source": absolute(volume["source"])}
+    return volume
+
+
+def _project_name(explicit: str | None, variables: Mapping[str, str], raws: list[dict[str, Any]],
+                  files: list[Path], directory: Path) -> str:
+    """-p, else COMPOSE_PROJECT_NAME, else the last file's top-level `name:`, else the folder."""
+    if explicit:
+        return _normalize_name(explicit)
+    if variables.get("COMPOSE_PROJECT_NAME"):
+        return _normalize_name(variables["COMPOSE_PROJECT_NAME"])
+    for raw, path in reversed(list(zip(raws, files))):
+        if isinstance(raw.get("name"), str) and raw["name"]:
+            return _normalize_name(_interpolated(raw["name"], variables, path))
     return _normalize_name(directory.name)
+
+
+_FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "image": ((str,), "a string"), "restart": ((str,), "a string"), "build": ((str, dict), "a path or a mapping"),
+    "ports": ((list,), "a list"), "volumes": ((list,), "a list"), "profiles": ((list,), "a list"),
+    "environment": ((list, dict), "a list or a mapping"), "labels": ((list, dict), "a list or a mapping"),
+    "depends_on": ((list, dict), "a list or a mapping"), "networks": ((list, dict), "a list or a mapping"),
+    "env_file": ((str, list), "a path or a list"), "healthcheck": ((dict,), "a mapping"),
+    "deploy": ((dict,), "a mapping"),
+}
+
+
+def _check_types(document: dict[str, Any], path: Path) -> None:
+    """Compose validates each file before merging, so an error names the file that has it."""
+    services = document.get("services")
+    if services is None:
+        return
+    if not isinstance(services, dict):
+        raise InputError(f"{path}: 'services' must be a mapping of service names, not {type(services).__name__}")
+    for name, service in services.items():
+        if service is None:
+            continue
+        if not isinstance(service, dict):
+            raise InputError(f"{path}: service '{name}' must be a mapping, not {type(service).__name__}")
+        for field, value in service.items():
+            kinds, description = _FIELD_TYPES.get(field, ((object,), ""))
+            if value is not None and not isinstance(value, (*kinds, Override, Reset)):
+                raise InputError(f"{path}: service '{name}': '{field}' must be {description}, "
+                                 f"not {type(value).__name__} {value!r}"[:300])
+
+
+def _as_mappings(document: dict[str, Any]) -> dict[str, Any]:
+    services = document.get("services")
+    if not isinstance(services, dict):
+        return document
+    return {**document, "services": {n: service_as_mappings(s) if isinstance(s, dict) else s
+                                     for n, s in services.items()}}
+
+
+def _check_dependencies(read: dict[str, Any], defined: dict[str, Any], path: Path) -> None:
+    for service in read.values():
+        for dependency in service.depends_on:
+            if dependency not in defined:
+                raise InputError(f"{path}: service '{service.name}' depends on undefined service '{dependency}'")
 
 
 def _normalize_name(name: str) -> str:

@@ -80,7 +80,7 @@ def _ports(entries: list[Any] | None, reader: _Service) -> tuple[ComposePort, ..
             ports.extend(_short_port(str(entry), reader))
         else:
             raise reader.error("ports", f"has an entry that is neither a string nor a mapping: {entry!r}"[:200])
-    return tuple(ports)
+    return tuple(dict.fromkeys(ports))  # Compose drops a mapping written twice
 
 
 def _short_port(text: str, reader: _Service) -> list[ComposePort]:
@@ -140,7 +140,7 @@ def _environment(definition: dict[str, Any], directory: Path, variables: Mapping
         path, required = env_file
         full = path if path.is_absolute() else (directory / path)
         try:
-            values.update(parse_env_file(full.read_text(encoding="utf-8")))
+            values.update(parse_env_file(full.read_text(encoding="utf-8"), variables))
         except FileNotFoundError:
             if required:
                 raise reader.error("env_file", f"names {full}, which does not exist") from None
@@ -153,7 +153,9 @@ def _environment(definition: dict[str, Any], directory: Path, variables: Mapping
             values[str(key)] = variables.get(str(key))
         elif isinstance(value, bool):
             values[str(key)] = "true" if value else "false"
-        elif isinstance(value, (str, int, float)):
+        elif isinstance(value, float):
+            values[str(key)] = str(int(value)) if value.is_integer() else repr(value)  # as Go prints it
+        elif isinstance(value, (str, int)):
             values[str(key)] = str(value)
         else:
             raise reader.error("environment", f"has a value for {key} that is not a scalar")
@@ -196,6 +198,8 @@ def _healthcheck(value: dict[str, Any] | None, reader: _Service) -> ComposeHealt
     if test is not None and not isinstance(test, list):
         raise reader.error("healthcheck", "test must be a string or a list")
     retries = value.get("retries")
+    if isinstance(retries, str) and retries.strip().isdigit():  # interpolated values arrive as text
+        retries = int(retries)
     if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)):
         raise reader.error("healthcheck", f"retries must be a whole number, not {retries!r}")
     return ComposeHealthcheck(
@@ -221,27 +225,40 @@ def _duration(value: Any, field: str, reader: _Service) -> float | None:
     return round(seconds, 9)
 
 
+def _limits(definition: dict[str, Any]) -> dict[str, Any]:
+    return (((definition.get("deploy") or {}).get("resources") or {}).get("limits") or {})
+
+
 def _cpus(definition: dict[str, Any], reader: _Service) -> float | None:
-    limits = (((definition.get("deploy") or {}).get("resources") or {}).get("limits") or {})
-    value = limits.get("cpus", definition.get("cpus"))
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise reader.error("cpus", f"is not a number: {value!r}") from None
+    return _one_limit(_limits(definition).get("cpus"), definition.get("cpus"), "cpus", _number, reader)
 
 
 def _memory(definition: dict[str, Any], reader: _Service) -> int | None:
-    limits = (((definition.get("deploy") or {}).get("resources") or {}).get("limits") or {})
-    value = limits.get("memory", definition.get("mem_limit"))
-    if value is None:
-        return None
+    return _one_limit(_limits(definition).get("memory"), definition.get("mem_limit"), "memory", _size, reader)
+
+
+def _one_limit(deploy: Any, legacy: Any, field: str, parse: Any, reader: _Service) -> Any:
+    """deploy.resources.limits and the legacy key must agree when both are written, as Compose requires."""
+    values = [parse(v, field, reader) for v in (deploy, legacy) if v is not None]
+    if len(values) == 2 and values[0] != values[1]:
+        raise reader.error(field, f"is set twice and differently: deploy.resources.limits says {deploy!r}, "
+                                  f"the legacy key says {legacy!r}")
+    return values[0] if values else None
+
+
+def _number(value: Any, field: str, reader: _Service) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise reader.error(field, f"is not a number: {value!r}") from None
+
+
+def _size(value: Any, field: str, reader: _Service) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     match = _SIZE.match(str(value))
     if match is None:
-        raise reader.error("memory", f"is not a size: {value!r}")
+        raise reader.error(field, f"is not a size: {value!r}")
     scale = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[match.group(2).lower()]
     return int(float(match.group(1)) * scale)
 
