@@ -10,23 +10,14 @@ child so a reader that hangs or eats memory fails the test instead of the test r
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-_ORACLE_PATH = Path(__file__).resolve().parent / "compose_oracle.py"
-if "compose_oracle" in sys.modules:
-    compose_oracle = sys.modules["compose_oracle"]
-else:  # importlib mode: tests/ is not on sys.path
-    _spec = importlib.util.spec_from_file_location("compose_oracle", _ORACLE_PATH)
-    compose_oracle = importlib.util.module_from_spec(_spec)
-    sys.modules["compose_oracle"] = compose_oracle
-    _spec.loader.exec_module(compose_oracle)
+from tests import compose_oracle
 
 GOOD_CASES = compose_oracle.good_cases()
 BAD_CASES = compose_oracle.bad_cases()

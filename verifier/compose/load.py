@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from verifier.compose.interpolate import MissingVariable, interpolate, parse_env_file
-from verifier.compose.merge import merge_files, service_as_mappings, strip_markers, _merge_mapping
+from verifier.compose.merge import merge_files, service_as_mappings, strip_markers, merge_mapping
 from verifier.compose.model import ComposeProject
 from verifier.compose.services import read_service
 from verifier.compose.yamlfile import Override, Reset, read_yaml
@@ -161,7 +161,7 @@ def _extended(name: Any, services: dict[str, Any], path: Path, variables: Mappin
             raise InputError(f"{path}: service '{name}' extends '{extends['service']}', which is not defined")
         base = _extended(extends["service"], services, path, variables, depth + 1, (*chain, str(name)))
     local = {k: v for k, v in service.items() if k != "extends"}
-    merged = _merge_mapping({"services": {"x": service_as_mappings(base)}},
+    merged = merge_mapping({"services": {"x": service_as_mappings(base)}},
                             {"services": {"x": service_as_mappings(local)}}, ())
     return strip_markers(merged["services"]["x"])
 

@@ -20,7 +20,7 @@ _CONCATENATED = ("ports", "expose", "dns", "dns_search", "dns_opt", "tmpfs", "en
 def merge_files(documents: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for document in documents:
-        merged = _merge_mapping(merged, document, ())
+        merged = merge_mapping(merged, document, ())
     return strip_markers(merged)
 
 
@@ -56,7 +56,7 @@ def as_mapping(value: Any, key: str) -> Any:
     return mapping
 
 
-def _merge_mapping(base: dict[str, Any], update: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+def merge_mapping(base: dict[str, Any], update: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     result = dict(base)
     for key, value in update.items():
         here = (*path, str(key))
@@ -88,7 +88,7 @@ def _merge_value(base: Any, update: Any, path: tuple[str, ...]) -> Any:
     if service_level and key in _REPLACED or path[-2:] == ("healthcheck", "test"):
         return update
     if isinstance(base, dict) and isinstance(update, dict):
-        return _merge_mapping(base, update, path)
+        return merge_mapping(base, update, path)
     if isinstance(base, list) and isinstance(update, list):
         if service_level and key == "volumes":
             return _merge_volumes(base, update)
