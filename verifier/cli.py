@@ -194,44 +194,50 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show a traceback when the verifier cannot run")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = commands.add_parser("check", help="verify the live stack against the document")
-    check.add_argument("document", type=Path, metavar="DOC")
-    check.add_argument("--compose", "-f", type=Path, action="append", metavar="FILE",
-                       help="compose file(s) of the stack; its name: or folder gives the project")
-    check.add_argument("--project", "-p", metavar="NAME", help="Compose project name of the running stack")
-    _add_report_options(check)
+    check = commands.add_parser("check", help="verify the live stack against the document (and compose file)")
+    _add_stack_options(check)
+    _add_format_option(check)
+    _add_timeout_option(check)
     check.set_defaults(handler=_check)
+
+    diff_command = commands.add_parser(
+        "diff", help="compare the document with the compose file(s) only: no Docker Engine needed")
+    _add_stack_options(diff_command)
+    _add_format_option(diff_command)
+    diff_command.set_defaults(handler=_diff)
+
+    lint_command = commands.add_parser(
+        "lint", help="check the document against itself: placeholders and contradictions (exit 1 on a fail)")
+    lint_command.add_argument("document", type=Path, metavar="DOC")
+    _add_format_option(lint_command)
+    lint_command.set_defaults(handler=_lint)
 
     model = commands.add_parser("model", help="show what was read from the document, with line numbers")
     model.add_argument("document", type=Path, metavar="DOC")
     model.add_argument("--format", choices=("table", "json"), default="table")
     model.set_defaults(handler=_model)
 
-    diff_command = commands.add_parser(
-        "diff", help="compare the document with the compose file(s) only: no Docker Engine needed")
-    diff_command.add_argument("document", type=Path, metavar="DOC")
-    diff_command.add_argument("--compose", "-f", type=Path, action="append", metavar="FILE",
-                              help="compose file(s), merged in order as Compose does")
-    diff_command.add_argument("--project", "-p", metavar="NAME", help="Compose project name")
-    _add_report_options(diff_command)
-    diff_command.set_defaults(handler=_diff)
-
-    lint_command = commands.add_parser(
-        "lint", help="check the document against itself: placeholders and contradictions (exit 1 on a fail)")
-    lint_command.add_argument("document", type=Path, metavar="DOC")
-    _add_report_options(lint_command)
-    lint_command.set_defaults(handler=_lint)
-
     demo = commands.add_parser("demo", help="bring the bundled demo stack up if needed, then check it")
-    _add_report_options(demo)
+    _add_format_option(demo)
+    _add_timeout_option(demo)
     demo.set_defaults(handler=_demo)
     return parser
 
 
-def _add_report_options(command: argparse.ArgumentParser) -> None:
+def _add_stack_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("document", type=Path, metavar="DOC")
+    command.add_argument("--compose", "-f", type=Path, action="append", metavar="FILE",
+                         help="compose file(s), merged in order as Compose does; default: found as Compose finds it")
+    command.add_argument("--project", "-p", metavar="NAME", help="Compose project name of the stack")
+
+
+def _add_format_option(command: argparse.ArgumentParser) -> None:
     from reports import RENDERERS
 
     command.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
+
+
+def _add_timeout_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                          help=f"the whole run ends within this many seconds (default {DEFAULT_TIMEOUT:g})")
 

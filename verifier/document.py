@@ -36,6 +36,7 @@ from verifier.reading.overview import (
 from verifier.reading.resolve import Resolver
 from verifier.reading.services import read_services
 from verifier.reading.targets import read_access
+from verifier.textfile import read_text_file
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 _KNOWN_EXTERNAL = re.compile(
@@ -47,8 +48,7 @@ _NOT_A_SYSTEM = re.compile(r"^(localhost|host\.docker\.internal|[\d.]+|\+|0|\*)$
 
 def read_document(path: str | Path) -> DocumentModel:
     path = Path(path)
-    raw = _read_bytes(path)
-    text = _decode(raw, path)
+    raw, text = read_text_file(path, "a Markdown document", MAX_DOCUMENT_BYTES)
     if not text.strip():
         raise InputError(f"{path}: the document is empty")
     try:
@@ -100,33 +100,6 @@ def read_document(path: str | Path) -> DocumentModel:
     ]
     unique = {f.id: f for f in sorted(findings, key=lambda f: (f.source.line if f.source else 0, f.check))}
     return dataclasses.replace(model, findings=tuple(unique.values()))
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.is_dir():
-            raise InputError(f"{path}: is a directory, not a document")
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise InputError(f"{path}: {size:,} bytes is too large for an architecture document "
-                             f"(the limit is {MAX_DOCUMENT_BYTES:,})")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-
-
-def _decode(raw: bytes, path: Path) -> str:
-    if b"\x00" in raw[:8192]:
-        raise InputError(f"{path}: a binary file, not a Markdown document")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text") from None
 
 
 def _refuse_duplicates(services: list[ServiceSpec], path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from verifier.errors import InputError
+from verifier.textfile import read_text_file
 
 MAX_COMPOSE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # far beyond any real compose file; stops alias bombs before they expand
@@ -76,7 +77,7 @@ _Loader.add_constructor("!override", _override)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    text = _read_text(path)
+    _, text = read_text_file(path, "a compose file", MAX_COMPOSE_BYTES)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -91,29 +92,6 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(f"{path}: a compose file must be a mapping at the top level, not {_kind(data)}")
     return data
-
-
-def _read_text(path: Path) -> str:
-    try:
-        if path.is_dir():
-            raise InputError(f"{path}: is a directory, not a compose file")
-        size = path.stat().st_size
-        if size > MAX_COMPOSE_BYTES:
-            raise InputError(f"{path}: {size:,} bytes is too large for a compose file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such compose file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if b"\x00" in raw[:8192]:
-        raise InputError(f"{path}: a binary file, not a compose file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not UTF-8 text") from None
 
 
 def _refuse_expansion(root: yaml.Node, path: Path) -> None:
