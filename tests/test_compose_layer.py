@@ -96,3 +96,17 @@ def test_malformed_compose_files_give_one_sentence_and_exit_2():
         assert result.returncode == 2, (case, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("verifier: ") and "Traceback" not in result.stderr, case
+
+
+def test_a_dependency_on_another_network_is_compose_drift(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("## Service Specifications\n```\nService Name: api\nDependencies:\n  - postgres (wait for healthy)\n"
+                   "```\n```\nService Name: postgres\n```\n")
+    compose = compose_file(tmp_path, "services:\n  api:\n    image: x\n    networks: [back]\n"
+                                     "    depends_on: {postgres: {condition: service_healthy}}\n"
+                                     "  postgres:\n    image: y\n    networks: [db]\n"
+                                     "networks:\n  back: {}\n  db: {}\n")
+    result = verifier("diff", str(doc), "-f", str(compose), "--format", "json")
+    failing = {(f["id"], f["observed"], f["source"]["line"]) for f in json.loads(result.stdout)["findings"]
+               if f["status"] == "fail"}
+    assert failing == {("api/dependency.network/postgres", "back vs db", 5)}

@@ -108,12 +108,24 @@ def _dependencies(write: FindingWriter, service: ServiceSpec, compose: ComposeSe
                   mapping: ServiceMapping) -> Iterator[Finding]:
     for dependency in service.dependencies:
         name = mapping.compose_name(dependency.service) or dependency.service
+        yield from _shared_network(write, service, compose, mapping.compose_service(name), dependency.line)
         condition = compose.depends_on.get(name)
         wanted = _CONDITIONS[dependency.condition]
         observed = f"depends_on {name}: {condition}" if condition else f"no depends_on {name}"
         same = condition == wanted or (dependency.condition == "started" and condition is not None)
         yield _result(write, "dependency.order", service, same, f"depends_on {name}: {wanted}", observed,
                       dependency.line, name, f"dependency on {name}")
+
+
+def _shared_network(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
+                    other: ComposeService | None, line: int) -> Iterator[Finding]:
+    """A documented dependency is only reachable when both services join a common network."""
+    if other is None:
+        return
+    shared = sorted(set(compose.networks) & set(other.networks))
+    yield _result(write, "dependency.network", service, bool(shared), f"a network shared with {other.name}",
+                  ", ".join(shared) or f"{', '.join(compose.networks) or 'none'} vs {', '.join(other.networks) or 'none'}",
+                  line, other.name, f"network to {other.name}")
 
 
 def _healthcheck(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:

@@ -21,6 +21,10 @@ class ServiceMapping:
     matches: tuple[ServiceMatch, ...]
     undocumented: tuple[ComposeService, ...]
 
+    def compose_service(self, name: str) -> ComposeService | None:
+        return next((m.compose for m in self.matches if m.compose and m.compose.name == name),
+                    next((s for s in self.undocumented if s.name == name), None))
+
     def compose_name(self, documented: str) -> str | None:
         return next((m.compose.name for m in self.matches if m.documented.name == documented and m.compose), None)
 
