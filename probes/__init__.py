@@ -12,10 +12,18 @@ from probes import (
     container_outdated,
     container_running,
     env_present,
+    env_value,
+    healthcheck_config,
     http_health,
+    image,
+    limits_cpu,
+    limits_memory,
+    port_exposure,
     port_published,
     postgres_ready,
+    restart_policy,
     service_missing,
+    volume_mount,
 )
 from verifier.findings import Observation
 from verifier.plan import Check
@@ -35,6 +43,14 @@ PROBES: dict[str, Probe] = {
     "http.health": http_health.probe,
     "postgres.ready": postgres_ready.probe,
     "env.present": env_present.probe,
+    "env.value": env_value.probe,
+    "image": image.probe,
+    "restart.policy": restart_policy.probe,
+    "limits.cpu": limits_cpu.probe,
+    "limits.memory": limits_memory.probe,
+    "volume.mount": volume_mount.probe,
+    "healthcheck.config": healthcheck_config.probe,
+    "port.exposure": port_exposure.probe,
 }
 
 __all__ = ["PROBES", "Probe"]

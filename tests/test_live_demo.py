@@ -31,8 +31,10 @@ def test_demo_stack_conforms_with_every_check_passing(start_stack):
     assert {f["status"] for f in report["findings"]} == {"pass"}
     kinds = {f["check"] for f in report["findings"]}
     assert kinds == {"service.missing", "container.running", "container.health", "port.published",
-                     "http.health", "postgres.ready", "env.present"}
-    assert len(report["findings"]) == 32
+                     "http.health", "postgres.ready", "env.present", "env.value", "image", "restart.policy",
+                     "volume.mount", "healthcheck.config"}
+    assert {f["layer"] for f in report["findings"]} == {"live"}
+    assert len(report["findings"]) == 50
     by_id = {f["id"]: f for f in report["findings"]}
     assert by_id["api/http.health/GET /health"]["source"]["line"] == 155
     assert by_id["postgres/postgres.ready"]["observed"].startswith("accepting connections; SELECT 1 answers")
@@ -50,6 +52,8 @@ def test_drift_variant_fails_exactly_where_seeded(start_stack):
         ("web/env.present/API_URL", "fail", "not set"),
         ("neuron/http.health/GET /health", "fail", "503"),
         ("neuron/container.health", "fail", "unhealthy"),  # the same 503, seen by Docker's healthcheck
+        ("neuron/env.value/ENGINE_INTERNAL_API_URL", "fail", "http://api:5000/api/missing"),  # its cause
+        ("web/env.value/API_URL", "skip", "not checked"),  # not set at all: reported once, by env.present
     }
     lines = {f["id"]: f["source"]["line"] for f in report["findings"] if f["status"] == "fail"}
     assert lines["web/env.present/API_URL"] == 188
@@ -147,6 +151,8 @@ def test_each_difference_is_reported_at_its_layer(start_stack):
         ("live", f"api/port.published/{api_port}:5000", f"{api_port}->5000/tcp"),  # not redeployed
         ("live", "api/container.outdated", "created from an older definition"),
         ("live", "web/container.outdated", "created from an older definition"),
+        ("live", "api/env.value/APP_ENV", "development"),  # not redeployed either
+        ("live", "web/restart.policy", "unless-stopped"),
     }
     assert report["target"]["compose_files"] == [str(DEMO_COMPOSE), str(CHANGED_OVERRIDE)]
     assert not [f for f in report["findings"] if f["layer"] == "compose" and f["check"] == "service.undocumented"]

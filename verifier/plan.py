@@ -42,12 +42,58 @@ class EnvTarget:
 
 
 @dataclass(frozen=True)
+class ImageTarget:
+    image: str
+
+
+@dataclass(frozen=True)
+class RestartTarget:
+    policy: str
+
+
+@dataclass(frozen=True)
+class CpuTarget:
+    cpus: float
+
+
+@dataclass(frozen=True)
+class MemoryTarget:
+    bytes: int
+
+
+@dataclass(frozen=True)
+class VolumeTarget:
+    source: str | None
+    target: str
+
+
+@dataclass(frozen=True)
+class EnvValueTarget:
+    name: str
+    value: str  # never a secret: secret values are not planned for comparison by value
+
+
+@dataclass(frozen=True)
+class HealthConfigTarget:
+    interval_s: float | None
+    timeout_s: float | None
+    retries: int | None
+
+
+@dataclass(frozen=True)
+class ExposureTarget:
+    container_port: int  # documented as internal only: no host binding expected
+
+
+@dataclass(frozen=True)
 class HashTarget:
     config_hash: str
     compose_version: str
 
 
-CheckTarget = ContainerTarget | PortTarget | HttpTarget | PostgresTarget | EnvTarget | HashTarget
+CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | EnvTarget | HashTarget | ImageTarget
+               | RestartTarget | CpuTarget | MemoryTarget | VolumeTarget | EnvValueTarget | HealthConfigTarget
+               | ExposureTarget)
 
 
 @dataclass(frozen=True)
@@ -123,7 +169,46 @@ def _as_composed(check: Check, definition: ComposeService) -> Check:
                            expected=f"{published[0]}->{target.container_port}/{target.protocol} (as the compose file says)")
     if isinstance(target, EnvTarget) and target.name not in definition.environment:
         return replace(check, skip_reason="the compose file does not set it (see the compose layer)")
+    composed = _composed_target(target, definition)
+    if composed is not None and composed != target:
+        return replace(check, target=composed, expected=f"{_expected_text(composed)} (as the compose file says)")
     return check
+
+
+def _composed_target(target: CheckTarget, definition: ComposeService) -> CheckTarget | None:
+    """The compose file's value for a fact it states too: the running stack should match it."""
+    if isinstance(target, ImageTarget) and definition.image:
+        return ImageTarget(definition.image)
+    if isinstance(target, RestartTarget):
+        return RestartTarget(definition.restart or "no")
+    if isinstance(target, CpuTarget) and definition.cpus is not None:
+        return CpuTarget(definition.cpus)
+    if isinstance(target, MemoryTarget) and definition.memory_bytes is not None:
+        return MemoryTarget(definition.memory_bytes)
+    if isinstance(target, EnvValueTarget) and definition.environment.get(target.name) is not None:
+        return EnvValueTarget(target.name, str(definition.environment[target.name]))
+    if isinstance(target, HealthConfigTarget) and definition.healthcheck and not definition.healthcheck.disabled:
+        composed = definition.healthcheck
+        return HealthConfigTarget(composed.interval_s if target.interval_s is not None else None,
+                                  composed.timeout_s if target.timeout_s is not None else None,
+                                  composed.retries if target.retries is not None else None)
+    return None
+
+
+def _expected_text(target: CheckTarget) -> str:
+    if isinstance(target, ImageTarget):
+        return target.image
+    if isinstance(target, RestartTarget):
+        return target.policy
+    if isinstance(target, CpuTarget):
+        return f"{target.cpus:g} CPUs"
+    if isinstance(target, MemoryTarget):
+        return f"{target.bytes} bytes"
+    if isinstance(target, EnvValueTarget):
+        return target.value
+    if isinstance(target, HealthConfigTarget):
+        return _health_text(target)
+    return ""
 
 
 def _service_checks(service: ServiceSpec) -> list[Check]:
@@ -140,7 +225,59 @@ def _service_checks(service: ServiceSpec) -> list[Check]:
               EnvTarget(env.name), (exists.id,))
         for env in service.environment
     ]
+    checks += [
+        Check(f"{name}/env.value/{env.name}", "env.value", name, env.value, env.line,
+              EnvValueTarget(env.name, env.value), (f"{name}/env.present/{env.name}",))
+        for env in service.environment if env.value is not None and not env.secret
+    ]
+    checks += _configuration_checks(service, exists.id)
     return checks
+
+
+def _configuration_checks(service: ServiceSpec, exists_id: str) -> list[Check]:
+    """Facts read from the container's configuration: no probing needed, only the snapshot."""
+    name = service.name
+    checks = []
+    if service.image is not None:
+        checks.append(Check(f"{name}/image", "image", name, service.image.value, service.image.line,
+                            ImageTarget(service.image.value), (exists_id,)))
+    if service.restart_policy is not None:
+        checks.append(Check(f"{name}/restart.policy", "restart.policy", name, service.restart_policy.value,
+                            service.restart_policy.line, RestartTarget(service.restart_policy.value), (exists_id,)))
+    limits = service.limits
+    if limits is not None and limits.cpus is not None:
+        checks.append(Check(f"{name}/limits.cpu", "limits.cpu", name, f"{limits.cpus:g} CPUs", limits.line,
+                            CpuTarget(limits.cpus), (exists_id,)))
+    if limits is not None and limits.memory_bytes is not None:
+        checks.append(Check(f"{name}/limits.memory", "limits.memory", name, f"{limits.memory_bytes} bytes",
+                            limits.line, MemoryTarget(limits.memory_bytes), (exists_id,)))
+    for volume in service.volumes:
+        if volume.target:
+            checks.append(Check(f"{name}/volume.mount/{volume.target}", "volume.mount", name,
+                                f"{volume.source or '(any)'} at {volume.target}", volume.line,
+                                VolumeTarget(volume.source, volume.target), (exists_id,)))
+    health = service.health
+    if health is not None and (health.interval_s, health.timeout_s, health.retries) != (None, None, None):
+        target = HealthConfigTarget(health.interval_s, health.timeout_s, health.retries)
+        checks.append(Check(f"{name}/healthcheck.config", "healthcheck.config", name, _health_text(target),
+                            health.block_line, target, (exists_id,)))
+    for port in service.ports:
+        if port.host_port is None:
+            checks.append(Check(f"{name}/port.exposure/{port.container_port}", "port.exposure", name,
+                                "not published on the host", port.line, ExposureTarget(port.container_port),
+                                (exists_id,)))
+    return checks
+
+
+def health_text(interval_s: float | None, timeout_s: float | None, retries: int | None) -> str:
+    parts = [f"interval {interval_s:g}s" if interval_s is not None else "",
+             f"timeout {timeout_s:g}s" if timeout_s is not None else "",
+             f"retries {retries}" if retries is not None else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def _health_text(target: HealthConfigTarget) -> str:
+    return health_text(target.interval_s, target.timeout_s, target.retries)
 
 
 def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:

@@ -32,6 +32,24 @@ class PortBinding:
 
 
 @dataclass(frozen=True)
+class Mount:
+    type: str  # volume, bind, tmpfs
+    name: str | None  # the volume's name, for a volume
+    source: str | None
+    destination: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    test: tuple[str, ...]
+    interval_s: float | None
+    timeout_s: float | None
+    retries: int | None
+    start_period_s: float | None
+
+
+@dataclass(frozen=True)
 class ContainerState:
     id: str
     name: str
@@ -44,6 +62,11 @@ class ContainerState:
     ports: tuple[PortBinding, ...]
     config_hash: str | None  # Compose's hash of the service definition the container was created from
     compose_version: str | None  # the Compose that created it
+    restart_policy: str  # "no", "always", "unless-stopped", "on-failure"
+    cpus: float | None  # the CPU limit, None when unlimited
+    memory_bytes: int | None  # the memory limit, None when unlimited
+    mounts: tuple[Mount, ...]
+    healthcheck: HealthConfig | None
     # Environments hold credentials: kept out of repr so no traceback or debug print shows them.
     environment: Mapping[str, str] = field(repr=False)
 
@@ -145,6 +168,7 @@ def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
     if labels.get(ONEOFF_LABEL, "False") == "True" or SERVICE_LABEL not in labels:
         return None  # `compose run` containers are not part of the deployed stack
     state = attrs.get("State") or {}
+    host = attrs.get("HostConfig") or {}
     health = (state.get("Health") or {}).get("Status")
     return ContainerState(
         id=attrs["Id"],
@@ -158,8 +182,33 @@ def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
         ports=_bindings((attrs.get("NetworkSettings") or {}).get("Ports") or {}),
         config_hash=labels.get(CONFIG_HASH_LABEL),
         compose_version=labels.get(VERSION_LABEL),
+        restart_policy=(host.get("RestartPolicy") or {}).get("Name") or "no",
+        cpus=_cpus(host),
+        memory_bytes=int(host["Memory"]) if host.get("Memory") else None,
+        mounts=tuple(Mount(m.get("Type", ""), m.get("Name") or None, m.get("Source") or None,
+                           m.get("Destination", ""), not m.get("RW", True)) for m in attrs.get("Mounts") or ()),
+        healthcheck=_health_config(config.get("Healthcheck")),
         environment=MappingProxyType(_environment(config.get("Env") or [])),
     )
+
+
+def _cpus(host: dict[str, Any]) -> float | None:
+    if host.get("NanoCpus"):
+        return host["NanoCpus"] / 1e9
+    if host.get("CpuQuota") and host.get("CpuPeriod"):
+        return host["CpuQuota"] / host["CpuPeriod"]
+    return None
+
+
+def _health_config(config: dict[str, Any] | None) -> HealthConfig | None:
+    if not config or config.get("Test") in (None, [], ["NONE"]):
+        return None
+
+    def seconds(key: str) -> float | None:
+        return config[key] / 1e9 if config.get(key) else None
+
+    return HealthConfig(tuple(config["Test"]), seconds("Interval"), seconds("Timeout"),
+                        config.get("Retries") or None, seconds("StartPeriod"))
 
 
 def _bindings(ports: dict[str, list[dict[str, str]] | None]) -> tuple[PortBinding, ...]:
