@@ -8,7 +8,9 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     containers = stack.containers(check.runs_as)
     not_running = [c for c in containers if c.status != "running"]
     if not not_running:
-        return Observation(Status.PASS, "running", f"{len(containers)} of {len(containers)} running")
+        restarted = [c for c in containers if c.restart_count]
+        note = "; ".join(f"{c.name} restarted {c.restart_count} times" for c in restarted)
+        return Observation(Status.PASS, "running", note or f"{len(containers)} of {len(containers)} running")
     described = "; ".join(f"{c.name} {_describe(c)}" for c in not_running)
     return Observation(Status.FAIL, _describe(not_running[0]), described,
                        transient=any(c.status in ("created", "restarting") for c in not_running))
@@ -16,7 +18,8 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
 
 def _describe(container: ContainerState) -> str:
     if container.status == "exited":
-        return f"exited (code {container.exit_code})"
+        killed = ", killed for using too much memory" if container.oom_killed else ""
+        return f"exited (code {container.exit_code}{killed})"
     if container.status == "restarting":
         return f"restarting (restarted {container.restart_count} times)"
     return container.status

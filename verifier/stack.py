@@ -57,6 +57,7 @@ class ContainerState:
     image: str
     status: str  # created, running, restarting, paused, exited, dead
     exit_code: int
+    oom_killed: bool
     restart_count: int
     health: str | None  # None when the container defines no healthcheck
     ports: tuple[PortBinding, ...]
@@ -177,6 +178,7 @@ def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
         image=config.get("Image", ""),
         status=state.get("Status", "unknown"),
         exit_code=int(state.get("ExitCode") or 0),
+        oom_killed=bool(state.get("OOMKilled")),
         restart_count=int(attrs.get("RestartCount") or 0),
         health=health,
         ports=_bindings((attrs.get("NetworkSettings") or {}).get("Ports") or {}),
