@@ -32,7 +32,9 @@ DEFAULT_TIMEOUT = 30.0
 PROBE_TIMEOUT = 5.0
 
 
-def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float) -> Report:
+def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float,
+           wait: float | None = None) -> Report:
+    """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms."""
     from verifier.compose_checks import compose_findings
     from verifier.document import read_document
     from verifier.mapping import map_services
@@ -56,7 +58,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     hashes = compose_hashes(target.compose, os.environ) if target.compose is not None else None
     plan = build_plan(document, definitions, hashes)
     stack = snapshot_stack(target.project, timeout=min(timeout, 10.0))
-    if not stack.services:
+    if not stack.services and wait is None:
         raise UsageError(
             f"project '{target.project}' (from {target.reason}) has no containers on {stack.engine}; "
             "is the stack up, and is this its project name? (--project NAME)"
@@ -67,10 +69,32 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         secrets += [v for s in target.compose.services.values()
                     for v in secret_values_of({k: v for k, v in s.environment.items() if v})]
     redact = Redactor(secrets)
-    limits = RunLimits(deadline=started + timeout, probe_timeout=min(PROBE_TIMEOUT, timeout))
-    live = run_plan(plan, stack, limits, redact)
+    if wait is None:
+        live = run_plan(plan, stack, RunLimits(started + timeout, min(PROBE_TIMEOUT, timeout)), redact)
+    else:
+        from verifier.waiting import auto_deadline, run_waiting
+
+        seconds = wait or auto_deadline(_health_budgets(document, target.compose))
+        live = run_waiting(
+            plan, lambda: snapshot_stack(target.project, timeout=min(timeout, 10.0)),
+            lambda: RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
+                              retry=False),
+            redact, until=started + seconds)
     return _report(document, _target(stack.project, stack.engine, target.compose), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
+
+
+def _health_budgets(document: DocumentModel, compose: ComposeProject | None) -> list[float]:
+    """start period + retries x interval per service, from the compose file or else the document."""
+    budgets = []
+    for service in document.services:
+        definition = compose.services.get(service.name) if compose is not None else None
+        check = definition.healthcheck if definition is not None else None
+        if check is not None and not check.disabled:
+            budgets.append((check.start_period_s or 0) + (check.retries or 3) * (check.interval_s or 30))
+        elif service.health is not None:
+            budgets.append((service.health.retries or 3) * (service.health.interval_s or 30))
+    return budgets
 
 
 def diff(document_path: Path, compose_files: Sequence[Path], project: str | None) -> Report:
@@ -132,7 +156,7 @@ def lint(document_path: Path) -> Report:
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = verify(args.document, args.compose or (), args.project, args.timeout)
+    report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait)
     return _render(report, args.format)
 
 
@@ -198,6 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_stack_options(check)
     _add_format_option(check)
     _add_timeout_option(check)
+    check.add_argument("--wait", type=_positive_seconds, nargs="?", const=0.0, default=None, metavar="SECONDS",
+                       help="re-run the checks not yet passing until the stack conforms or SECONDS pass "
+                            "(without a value: the healthchecks' own start budget); ends early when a service "
+                            "crash-loops, exits or turns unhealthy")
     check.set_defaults(handler=_check)
 
     diff_command = commands.add_parser(

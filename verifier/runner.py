@@ -26,6 +26,7 @@ class RunLimits:
     deadline: float  # time.monotonic() by which every finding must exist
     probe_timeout: float
     concurrency: int = 16
+    retry: bool = True  # retry transient observations within the probe's time (off in wait mode)
 
 
 def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor) -> tuple[Finding, ...]:
@@ -76,8 +77,8 @@ def _run_check(check: Check, plan: Plan, stack: Stack, limits: RunLimits, redact
     give_up_at = time.monotonic() + budget
     retrying = Retrying(
         stop=stop_after_delay(budget),
-        wait=wait_exponential(multiplier=0.1, max=1.0),
-        retry=retry_if_result(lambda observation: observation.transient),
+        wait=wait_exponential(multiplier=0.1, max=0.5),
+        retry=retry_if_result(lambda observation: limits.retry and observation.transient),
         retry_error_callback=lambda state: state.outcome.result(),
     )
 

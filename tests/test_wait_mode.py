@@ -1,0 +1,56 @@
+"""Wait mode on real stacks: it sees a stack come up, and it gives up early on one that cannot."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+from tests.conftest import DEMO_COMPOSE, DEMO_DIR, DEMO_PORT_VARIABLES, ROOT, demo_document_with_ports, free_port
+
+CONFIG = ROOT / "compose-fixtures" / "config"
+
+
+def compose(files: list, project: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    flags = [a for f in files for a in ("-f", str(f))]
+    return subprocess.run(["docker", "compose", *flags, "--project-directory", str(files[0].parent), "-p", project,
+                           *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_wait_sees_the_stack_come_up_and_exits_0(tmp_path):
+    ports = {documented: free_port() for documented in DEMO_PORT_VARIABLES}
+    env = {**os.environ, **{DEMO_PORT_VARIABLES[d]: str(p) for d, p in ports.items()}}
+    document = demo_document_with_ports(ports, tmp_path)
+    project = f"vt-{uuid.uuid4().hex[:8]}"
+    verifier = subprocess.Popen([sys.executable, "-m", "verifier", "check", str(document), "-p", project,
+                                 "--wait", "180", "--format", "json"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        up = compose([DEMO_COMPOSE], project, "up", "-d", env=env)
+        assert up.returncode == 0, up.stderr
+        out, err = verifier.communicate(timeout=240)
+        assert verifier.returncode == 0, out[-2000:] + err
+        report = json.loads(out)
+        assert report["summary"]["conformant"] is True
+        assert report["summary"]["fail"] == 0 and report["summary"]["pass"] > 40
+    finally:
+        verifier.kill()
+        compose([DEMO_COMPOSE], project, "down", "-v", "-t", "1", env=env)
+
+
+def test_wait_gives_up_early_on_a_stack_that_cannot_converge():
+    project = f"vt-{uuid.uuid4().hex[:8]}"
+    files = [CONFIG / "compose.yaml", CONFIG / "crash.override.yaml"]
+    env = dict(os.environ)
+    try:
+        assert compose(files, project, "up", "-d", env=env).returncode == 0
+        result = subprocess.run([sys.executable, "-m", "verifier", "check", str(CONFIG / "deployment-architecture.md"),
+                                 "-p", project, "--wait", "300", "--format", "json"], capture_output=True, text=True,
+                                env=env, cwd=ROOT, timeout=200)
+        assert result.returncode == 1, result.stderr
+        running = next(f for f in json.loads(result.stdout)["findings"] if f["id"] == "worker/container.running")
+        assert running["status"] == "fail"
+        assert "gave up waiting" in running["message"] and "exited with code 3" in running["message"]
+    finally:
+        compose(files, project, "down", "-v", "-t", "1", env=env)
