@@ -18,6 +18,7 @@ from probes import (
     image,
     limits_cpu,
     limits_memory,
+    nfr_latency,
     port_exposure,
     port_published,
     postgres_ready,
@@ -51,6 +52,7 @@ PROBES: dict[str, Probe] = {
     "volume.mount": volume_mount.probe,
     "healthcheck.config": healthcheck_config.probe,
     "port.exposure": port_exposure.probe,
+    "nfr.latency": nfr_latency.probe,
 }
 
 __all__ = ["PROBES", "Probe"]

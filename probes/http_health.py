@@ -17,6 +17,7 @@ from verifier.plan import Check, HttpTarget
 from verifier.stack import Stack
 
 READ_ONLY_METHODS = ("GET", "HEAD")
+BODY_LIMIT = 64 * 1024
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
@@ -36,11 +37,12 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
 def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
     try:
         # trust_env=False: a proxy from the environment must not stand between us and the stack.
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls()) as client:
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=tls()) as client:
             started = time.perf_counter()
             with client.stream(target.method, url) as response:
                 status = response.status_code
                 reason = response.reason_phrase
+                body = _body_start(response) if target.body_contains and target.method == "GET" else ""
     except httpx.ConnectError:
         return Observation(Status.FAIL, "connection refused",
                            f"{target.method} {url}: nothing accepts connections", transient=True)
@@ -52,12 +54,29 @@ def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
                            transient=True)
     elapsed_ms = (time.perf_counter() - started) * 1000
     message = f"{target.method} {url} answered {status} {reason} in {elapsed_ms:.0f} ms"
-    if status == target.expected_status:
-        return Observation(Status.PASS, str(status), message)
-    return Observation(Status.FAIL, str(status), message)
+    if status != target.expected_status:
+        return Observation(Status.FAIL, str(status), message)
+    if target.body_contains and target.body_contains not in body:
+        return Observation(Status.FAIL, f'{status}, body without "{target.body_contains}"',
+                           f"{message}, but the first {BODY_LIMIT // 1024} KiB of its body do not contain "
+                           f'"{target.body_contains}"')
+    observed = f'{status} with "{target.body_contains}" in the body' if target.body_contains else str(status)
+    return Observation(Status.PASS, observed, message)
+
+
+def _body_start(response: httpx.Response) -> str:
+    """At most BODY_LIMIT bytes: a health endpoint that streams gigabytes must not be read whole."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= BODY_LIMIT:
+            break
+    return b"".join(chunks)[:BODY_LIMIT].decode("utf-8", errors="replace")
 
 
 @functools.cache
-def _tls() -> ssl.SSLContext:
+def tls() -> ssl.SSLContext:
     """Built once: loading the trust store for every request costs more than the request."""
     return ssl.create_default_context()

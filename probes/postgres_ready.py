@@ -26,7 +26,7 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     endpoint = stack.published_endpoint(check.runs_as, target.container_port)
     if endpoint is None:
         return not_published(target.container_port)
-    return _query(endpoint, _credentials(target, endpoint.container), timeout)
+    return _query(endpoint, _credentials(target, endpoint.container), timeout, target.major_version)
 
 
 def _credentials(target: PostgresTarget, container: ContainerState) -> dict[str, str]:
@@ -38,7 +38,8 @@ def _credentials(target: PostgresTarget, container: ContainerState) -> dict[str,
     return credentials
 
 
-def _query(endpoint: PublishedEndpoint, credentials: dict[str, str], timeout: float) -> Observation:
+def _query(endpoint: PublishedEndpoint, credentials: dict[str, str], timeout: float,
+           documented_major: str | None) -> Observation:
     where = f"{endpoint.authority} as {credentials['user']}/{credentials['dbname']}"
     try:
         with psycopg.connect(host=endpoint.host, port=endpoint.port, connect_timeout=max(1, round(timeout)),
@@ -52,8 +53,11 @@ def _query(endpoint: PublishedEndpoint, credentials: dict[str, str], timeout: fl
         return Observation(Status.FAIL, "accepting connections; SELECT 1 answered wrongly",
                            f"{where}: SELECT 1 returned {row!r}")
     server = version[0] if version else "unknown"
-    return Observation(Status.PASS, f"accepting connections; SELECT 1 answers (PostgreSQL {server})",
-                       f"{where}: accepting connections, SELECT 1 = 1")
+    observed = f"accepting connections; SELECT 1 answers (PostgreSQL {server})"
+    if documented_major and server.split(".")[0] != documented_major:
+        return Observation(Status.FAIL, observed,
+                           f"{where}: the server is PostgreSQL {server}, the document says PostgreSQL {documented_major}")
+    return Observation(Status.PASS, observed, f"{where}: accepting connections, SELECT 1 = 1")
 
 
 def _classify(exc: psycopg.OperationalError, where: str) -> Observation:

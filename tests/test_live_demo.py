@@ -32,9 +32,9 @@ def test_demo_stack_conforms_with_every_check_passing(start_stack):
     kinds = {f["check"] for f in report["findings"]}
     assert kinds == {"service.missing", "container.running", "container.health", "port.published",
                      "http.health", "postgres.ready", "env.present", "env.value", "image", "restart.policy",
-                     "volume.mount", "healthcheck.config"}
+                     "volume.mount", "healthcheck.config", "nfr.latency"}
     assert {f["layer"] for f in report["findings"]} == {"live"}
-    assert len(report["findings"]) == 50
+    assert len(report["findings"]) == 53
     by_id = {f["id"]: f for f in report["findings"]}
     assert by_id["api/http.health/GET /health"]["source"]["line"] == 155
     assert by_id["postgres/postgres.ready"]["observed"].startswith("accepting connections; SELECT 1 answers")
@@ -114,6 +114,10 @@ def test_postgres_probe_tells_login_refused_from_no_response(start_stack):
     refused = postgres_ready.probe(check, dataclasses.replace(snapshot, services={"postgres": (wrong,)}), 5.0)
     assert (refused.status.value, refused.observed) == ("fail", "accepting connections; login refused")
     assert "password authentication failed" in refused.message and "wrong-canary-41" not in refused.message
+
+    newer = dataclasses.replace(check, target=dataclasses.replace(check.target, major_version="16"))
+    mismatch = postgres_ready.probe(newer, snapshot, 5.0)
+    assert mismatch.status.value == "fail" and "the document says PostgreSQL 16" in mismatch.message
 
     closed = dataclasses.replace(postgres, ports=tuple(dataclasses.replace(b, host_port=free_port())
                                                        for b in postgres.ports))

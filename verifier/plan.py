@@ -1,6 +1,7 @@
 """Turns the document model into the list of checks to run. Pure: no I/O."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -27,6 +28,7 @@ class HttpTarget:
     path: str
     expected_status: int
     container_port: int
+    body_contains: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,16 @@ class PostgresTarget:
     container_port: int
     user: str | None  # documented values; the container's environment fills the gaps
     database: str | None
+    major_version: str | None = None  # from Infrastructure Requirements, e.g. "15"
+
+
+@dataclass(frozen=True)
+class LatencyCheckTarget:
+    path: str
+    container_port: int
+    percentile: int | None  # None: every request must be under the limit
+    max_ms: float
+    samples: int = 20
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,8 @@ class HashTarget:
     compose_version: str
 
 
-CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | EnvTarget | HashTarget | ImageTarget
+CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | LatencyCheckTarget | EnvTarget
+               | HashTarget | ImageTarget
                | RestartTarget | CpuTarget | MemoryTarget | VolumeTarget | EnvValueTarget | HealthConfigTarget
                | ExposureTarget)
 
@@ -142,9 +155,10 @@ def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | 
     drift is the compose layer's to report, and the live layer reports only what the running
     stack itself changed."""
     checks: dict[str, Check] = {}
+    database_version = _documented_postgres_major(document)
     for service in document.services:
         definition = compose.get(service.name) if compose else None
-        for check in _service_checks(service):
+        for check in [*_service_checks(service, database_version), *_latency_checks(service, document)]:
             check = _as_composed(check, definition) if definition is not None else check
             checks.setdefault(check.id, check)  # a fact written twice is checked once
         if definition is not None and hashes is not None and definition.name in hashes.by_service:
@@ -211,7 +225,33 @@ def _expected_text(target: CheckTarget) -> str:
     return ""
 
 
-def _service_checks(service: ServiceSpec) -> list[Check]:
+def _documented_postgres_major(document: DocumentModel) -> str | None:
+    database = document.infrastructure.database
+    if database is None or not database.version or "postgres" not in f"{database.type} {database.version}".lower():
+        return None
+    match = re.search(r"\d+", database.version)
+    return match.group(0) if match else None
+
+
+def _latency_checks(service: ServiceSpec, document: DocumentModel) -> list[Check]:
+    """A documented response-time target, measured on the service's documented HTTP endpoint."""
+    health = service.health
+    port = (health.port or service.primary_port) if health is not None else None
+    if health is None or health.kind != "http" or not health.path or port is None:
+        return []
+    checks = []
+    for target in document.nfr.latency:
+        if target.service != service.name:
+            continue
+        label = f"p{target.percentile}" if target.percentile else "every request"
+        checks.append(Check(f"{service.name}/nfr.latency", "nfr.latency", service.name,
+                            f"{label} < {target.max_ms:g} ms", target.line,
+                            LatencyCheckTarget(health.path, port, target.percentile, target.max_ms),
+                            (f"{service.name}/container.running",)))
+    return checks
+
+
+def _service_checks(service: ServiceSpec, database_version: str | None = None) -> list[Check]:
     name = service.name
     exists = Check(f"{name}/service.missing", "service.missing", name,
                    "at least one container", service.line, ContainerTarget())
@@ -219,7 +259,7 @@ def _service_checks(service: ServiceSpec) -> list[Check]:
                     "running", service.line, ContainerTarget(), (exists.id,))
     checks = [exists, running]
     checks += _port_checks(service, running.id)
-    checks += _health_checks(service, running.id)
+    checks += _health_checks(service, running.id, database_version)
     checks += [
         Check(f"{name}/env.present/{env.name}", "env.present", name, "set", env.line,
               EnvTarget(env.name), (exists.id,))
@@ -295,7 +335,7 @@ def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:
     return checks
 
 
-def _health_checks(service: ServiceSpec, running_id: str) -> list[Check]:
+def _health_checks(service: ServiceSpec, running_id: str, database_version: str | None) -> list[Check]:
     health = service.health
     if health is None:
         return []
@@ -307,17 +347,19 @@ def _health_checks(service: ServiceSpec, running_id: str) -> list[Check]:
         method = health.method or "GET"
         status = health.expected_status or 200
         if port is not None:
+            body = f' with "{health.body_contains}" in the body' if health.body_contains else ""
             checks.append(Check(
-                f"{name}/http.health/{method} {health.path}", "http.health", name, str(status), health.line,
-                HttpTarget(method, health.path, status, port), (running_id,),
+                f"{name}/http.health/{method} {health.path}", "http.health", name, f"{status}{body}", health.line,
+                HttpTarget(method, health.path, status, port, health.body_contains), (running_id,),
             ))
     elif health.kind == "postgres":
         documented = {env.name: env.value for env in service.environment}
+        version = f" (PostgreSQL {database_version})" if database_version else ""
         checks.append(Check(
             f"{name}/postgres.ready", "postgres.ready", name,
-            "accepting connections; SELECT 1 answers", health.line,
+            f"accepting connections; SELECT 1 answers{version}", health.line,
             PostgresTarget(service.primary_port or POSTGRES_DEFAULT_PORT,
-                           documented.get("POSTGRES_USER"), documented.get("POSTGRES_DB")),
+                           documented.get("POSTGRES_USER"), documented.get("POSTGRES_DB"), database_version),
             (running_id,),
         ))
     return checks
