@@ -11,6 +11,7 @@ from probes import (
     container_health,
     container_outdated,
     container_running,
+    dependency_order,
     env_present,
     env_value,
     healthcheck_config,
@@ -53,6 +54,7 @@ PROBES: dict[str, Probe] = {
     "healthcheck.config": healthcheck_config.probe,
     "port.exposure": port_exposure.probe,
     "nfr.latency": nfr_latency.probe,
+    "dependency.order": dependency_order.probe,
 }
 
 __all__ = ["PROBES", "Probe"]

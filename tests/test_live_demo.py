@@ -32,9 +32,9 @@ def test_demo_stack_conforms_with_every_check_passing(start_stack):
     kinds = {f["check"] for f in report["findings"]}
     assert kinds == {"service.missing", "container.running", "container.health", "port.published",
                      "http.health", "postgres.ready", "env.present", "env.value", "image", "restart.policy",
-                     "volume.mount", "healthcheck.config", "nfr.latency"}
+                     "volume.mount", "healthcheck.config", "nfr.latency", "dependency.order"}
     assert {f["layer"] for f in report["findings"]} == {"live"}
-    assert len(report["findings"]) == 53
+    assert len(report["findings"]) == 56
     by_id = {f["id"]: f for f in report["findings"]}
     assert by_id["api/http.health/GET /health"]["source"]["line"] == 155
     assert by_id["postgres/postgres.ready"]["observed"].startswith("accepting connections; SELECT 1 answers")
@@ -160,3 +160,14 @@ def test_each_difference_is_reported_at_its_layer(start_stack):
     }
     assert report["target"]["compose_files"] == [str(DEMO_COMPOSE), str(CHANGED_OVERRIDE)]
     assert not [f for f in report["findings"] if f["layer"] == "compose" and f["check"] == "service.undocumented"]
+
+
+def test_a_dependency_compose_did_not_wait_for_is_found(start_stack, tmp_path):
+    override = tmp_path / "order.override.yaml"
+    override.write_text("services:\n  neuron:\n    depends_on: !override\n"
+                        "      api:\n        condition: service_started\n")
+    stack = start_stack(override)
+    code, report = check_json(stack)
+    assert code == 1
+    drift = {(f["id"], f["status"], f["observed"]) for f in report["findings"] if f["status"] != "pass"}
+    assert drift == {("neuron/dependency.order/api", "fail", "waited until api started")}

@@ -98,13 +98,19 @@ class ExposureTarget:
 
 
 @dataclass(frozen=True)
+class OrderTarget:
+    dependency: str  # the name its containers carry in the com.docker.compose.service label
+    condition: str  # "healthy" or "started"
+
+
+@dataclass(frozen=True)
 class HashTarget:
     config_hash: str
     compose_version: str
 
 
 CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | LatencyCheckTarget | EnvTarget
-               | HashTarget | ImageTarget
+               | HashTarget | OrderTarget | ImageTarget
                | RestartTarget | CpuTarget | MemoryTarget | VolumeTarget | EnvValueTarget | HealthConfigTarget
                | ExposureTarget)
 
@@ -158,8 +164,11 @@ def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | 
     database_version = _documented_postgres_major(document)
     for service in document.services:
         definition = compose.get(service.name) if compose else None
-        for check in [*_service_checks(service, database_version), *_latency_checks(service, document)]:
+        for check in [*_service_checks(service, database_version), *_latency_checks(service, document),
+                      *_order_checks(service, document)]:
             check = _as_composed(check, definition) if definition is not None else check
+            if isinstance(check.target, OrderTarget) and compose and check.target.dependency in compose:
+                check = replace(check, target=replace(check.target, dependency=compose[check.target.dependency].name))
             checks.setdefault(check.id, check)  # a fact written twice is checked once
         if definition is not None and hashes is not None and definition.name in hashes.by_service:
             check = Check(f"{service.name}/container.outdated", "container.outdated", service.name,
@@ -249,6 +258,15 @@ def _latency_checks(service: ServiceSpec, document: DocumentModel) -> list[Check
                             LatencyCheckTarget(health.path, port, target.percentile, target.max_ms),
                             (f"{service.name}/container.running",)))
     return checks
+
+
+def _order_checks(service: ServiceSpec, document: DocumentModel) -> list[Check]:
+    """Each documented dependency started (and was healthy, where documented) before the service."""
+    documented = {s.name for s in document.services}
+    return [Check(f"{service.name}/dependency.order/{d.service}", "dependency.order", service.name,
+                  f"{d.service} {'healthy' if d.condition == 'healthy' else 'started'} first", d.line,
+                  OrderTarget(d.service, d.condition), (f"{service.name}/service.missing",))
+            for d in service.dependencies if d.service in documented and d.service != service.name]
 
 
 def _service_checks(service: ServiceSpec, database_version: str | None = None) -> list[Check]:

@@ -20,6 +20,7 @@ SERVICE_LABEL = "com.docker.compose.service"
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
 VERSION_LABEL = "com.docker.compose.version"
+DEPENDS_ON_LABEL = "com.docker.compose.depends_on"
 DEFAULT_ENGINE = "unix:///var/run/docker.sock"
 
 
@@ -68,6 +69,8 @@ class ContainerState:
     memory_bytes: int | None  # the memory limit, None when unlimited
     mounts: tuple[Mount, ...]
     healthcheck: HealthConfig | None
+    started_at: str  # ISO-8601 from the Engine; compares correctly as text (same zone, fixed width)
+    depends_on: Mapping[str, str]  # service -> condition, from Compose v2's label; empty for v1
     # Environments hold credentials: kept out of repr so no traceback or debug print shows them.
     environment: Mapping[str, str] = field(repr=False)
 
@@ -190,8 +193,20 @@ def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
         mounts=tuple(Mount(m.get("Type", ""), m.get("Name") or None, m.get("Source") or None,
                            m.get("Destination", ""), not m.get("RW", True)) for m in attrs.get("Mounts") or ()),
         healthcheck=_health_config(config.get("Healthcheck")),
+        started_at=state.get("StartedAt") or "",
+        depends_on=MappingProxyType(_depends_on(labels.get(DEPENDS_ON_LABEL, ""))),
         environment=MappingProxyType(_environment(config.get("Env") or [])),
     )
+
+
+def _depends_on(label: str) -> dict[str, str]:
+    """`postgres:service_healthy:false,cache:service_started:true` -> {postgres: service_healthy, ...}."""
+    found = {}
+    for entry in label.split(","):
+        parts = entry.split(":")
+        if len(parts) >= 2 and parts[0]:
+            found[parts[0]] = parts[1]
+    return found
 
 
 def _cpus(host: dict[str, Any]) -> float | None:
