@@ -12,6 +12,7 @@ from probes import (
     container_outdated,
     container_running,
     dependency_order,
+    dependency_reachable,
     env_present,
     env_value,
     healthcheck_config,
@@ -21,6 +22,7 @@ from probes import (
     limits_memory,
     nfr_latency,
     port_exposure,
+    port_listening,
     port_published,
     postgres_ready,
     restart_policy,
@@ -55,6 +57,8 @@ PROBES: dict[str, Probe] = {
     "port.exposure": port_exposure.probe,
     "nfr.latency": nfr_latency.probe,
     "dependency.order": dependency_order.probe,
+    "port.listening": port_listening.probe,
+    "dependency.reachable": dependency_reachable.probe,
 }
 
 __all__ = ["PROBES", "Probe"]

@@ -11,10 +11,10 @@ import time
 
 import httpx
 
-from probes._host_reach import not_published
+from probes._in_network import facts_for
 from verifier.findings import Observation, Status
 from verifier.plan import Check, HttpTarget
-from verifier.stack import Stack
+from verifier.stack import NetRequest, Stack
 
 READ_ONLY_METHODS = ("GET", "HEAD")
 BODY_LIMIT = 64 * 1024
@@ -29,9 +29,22 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
                            "only GET and HEAD are sent")
     endpoint = stack.published_endpoint(check.runs_as, target.container_port)
     if endpoint is None:
-        return not_published(target.container_port)
+        return _from_inside(check, target, stack)
     url = f"http://{endpoint.authority}{target.path}"
     return _request(target, url, timeout)
+
+
+def _from_inside(check: Check, target: HttpTarget, stack: Stack) -> Observation:
+    """The port is not published: ask from inside the service's own network namespace."""
+    request = NetRequest("http", "127.0.0.1", target.container_port, target.path, target.method)
+    result, method, skipped = facts_for(stack, check.runs_as, request)
+    if skipped is not None:
+        return skipped
+    url = f"http://127.0.0.1:{target.container_port}{target.path} inside {check.runs_as}"
+    if not result.ok or result.status is None:
+        return Observation(Status.FAIL, "no answer", f"{target.method} {url}: {result.detail} ({method})",
+                           transient=True)
+    return _judge(target, url, result.status, "", result.body, result.elapsed_ms, f" ({method})")
 
 
 def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
@@ -52,8 +65,12 @@ def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
     except httpx.HTTPError as exc:
         return Observation(Status.FAIL, "protocol error", f"{target.method} {url}: {type(exc).__name__}",
                            transient=True)
-    elapsed_ms = (time.perf_counter() - started) * 1000
-    message = f"{target.method} {url} answered {status} {reason} in {elapsed_ms:.0f} ms"
+    return _judge(target, url, status, f" {reason}", body, (time.perf_counter() - started) * 1000, "")
+
+
+def _judge(target: HttpTarget, url: str, status: int, reason: str, body: str, elapsed_ms: float,
+           how: str) -> Observation:
+    message = f"{target.method} {url} answered {status}{reason} in {elapsed_ms:.0f} ms{how}"
     if status != target.expected_status:
         return Observation(Status.FAIL, str(status), message)
     if target.body_contains and target.body_contains not in body:

@@ -43,7 +43,7 @@ def stack_publishing(host_port: int) -> Stack:
         id="c1", name="app-1", service="app", image="x", status="running", exit_code=0, oom_killed=False,
         restart_count=0, health=None, ports=(PortBinding(8080, "tcp", "127.0.0.1", host_port),),
         config_hash=None, compose_version=None, restart_policy="no", cpus=None, memory_bytes=None, mounts=(),
-        healthcheck=None, environment=MappingProxyType({}))
+        healthcheck=None, started_at="", depends_on=MappingProxyType({}), environment=MappingProxyType({}))
     return Stack("p", "unix:///var/run/docker.sock", "127.0.0.1", MappingProxyType({"app": (container,)}))
 
 

@@ -32,9 +32,10 @@ def test_demo_stack_conforms_with_every_check_passing(start_stack):
     kinds = {f["check"] for f in report["findings"]}
     assert kinds == {"service.missing", "container.running", "container.health", "port.published",
                      "http.health", "postgres.ready", "env.present", "env.value", "image", "restart.policy",
-                     "volume.mount", "healthcheck.config", "nfr.latency", "dependency.order"}
+                     "volume.mount", "healthcheck.config", "nfr.latency", "dependency.order", "port.listening",
+                     "dependency.reachable"}
     assert {f["layer"] for f in report["findings"]} == {"live"}
-    assert len(report["findings"]) == 56
+    assert len(report["findings"]) == 63
     by_id = {f["id"]: f for f in report["findings"]}
     assert by_id["api/http.health/GET /health"]["source"]["line"] == 155
     assert by_id["postgres/postgres.ready"]["observed"].startswith("accepting connections; SELECT 1 answers")

@@ -24,6 +24,8 @@ from verifier.errors import ExitCode, UsageError, VerifierError
 
 if TYPE_CHECKING:
     from verifier.compose import ComposeProject
+    from verifier.innet import InNetworkSettings
+    from verifier.stack import Stack
     from verifier.findings import Finding, Report, Target
     from verifier.model import DocumentModel
     from verifier.secrets import Redactor
@@ -33,10 +35,11 @@ PROBE_TIMEOUT = 5.0
 
 
 def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float,
-           wait: float | None = None) -> Report:
+           wait: float | None = None, network: InNetworkSettings | None = None) -> Report:
     """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms."""
     from verifier.compose_checks import compose_findings
     from verifier.document import read_document
+    from verifier.innet import InNetworkSettings, gather
     from verifier.mapping import map_services
     from verifier.plan import build_plan
     from verifier.redeploy import compose_hashes
@@ -57,7 +60,12 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         definitions = {m.documented.name: m.compose for m in mapping.matches if m.compose is not None}
     hashes = compose_hashes(target.compose, os.environ) if target.compose is not None else None
     plan = build_plan(document, definitions, hashes)
-    stack = snapshot_stack(target.project, timeout=min(timeout, 10.0))
+    network = network or InNetworkSettings()
+
+    def look() -> Stack:
+        return gather(plan, snapshot_stack(target.project, timeout=min(timeout, 10.0)), network)
+
+    stack = look()
     if not stack.services and wait is None:
         raise UsageError(
             f"project '{target.project}' (from {target.reason}) has no containers on {stack.engine}; "
@@ -76,7 +84,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
 
         seconds = wait or auto_deadline(_health_budgets(document, target.compose))
         live = run_waiting(
-            plan, lambda: snapshot_stack(target.project, timeout=min(timeout, 10.0)),
+            plan, look,
             lambda: RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
                               retry=False),
             redact, until=started + seconds)
@@ -156,7 +164,10 @@ def lint(document_path: Path) -> Report:
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait)
+    from verifier.innet import InNetworkSettings
+
+    report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait,
+                    InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image))
     return _render(report, args.format)
 
 
@@ -226,6 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="re-run the checks not yet passing until the stack conforms or SECONDS pass "
                             "(without a value: the healthchecks' own start budget); ends early when a service "
                             "crash-loops, exits or turns unhealthy")
+    check.add_argument("--no-exec", action="store_true",
+                       help="never run anything beside or inside the containers (in-network checks are skipped)")
+    check.add_argument("--probe-image", default="verifier-probe:1", metavar="IMAGE",
+                       help="image with python3 whose short-lived container joins a service's network namespace "
+                            "to look from inside it (default: verifier-probe:1, built by scripts/build-images)")
     check.set_defaults(handler=_check)
 
     diff_command = commands.add_parser(

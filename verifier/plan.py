@@ -98,6 +98,18 @@ class ExposureTarget:
 
 
 @dataclass(frozen=True)
+class ListenTarget:
+    container_port: int
+
+
+@dataclass(frozen=True)
+class ReachTarget:
+    dependency: str  # documented name
+    host: str  # the name the dependent resolves: the dependency's compose service name
+    port: int
+
+
+@dataclass(frozen=True)
 class OrderTarget:
     dependency: str  # the name its containers carry in the com.docker.compose.service label
     condition: str  # "healthy" or "started"
@@ -110,7 +122,7 @@ class HashTarget:
 
 
 CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | LatencyCheckTarget | EnvTarget
-               | HashTarget | OrderTarget | ImageTarget
+               | HashTarget | OrderTarget | ListenTarget | ReachTarget | ImageTarget
                | RestartTarget | CpuTarget | MemoryTarget | VolumeTarget | EnvValueTarget | HealthConfigTarget
                | ExposureTarget)
 
@@ -169,6 +181,8 @@ def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | 
             check = _as_composed(check, definition) if definition is not None else check
             if isinstance(check.target, OrderTarget) and compose and check.target.dependency in compose:
                 check = replace(check, target=replace(check.target, dependency=compose[check.target.dependency].name))
+            if isinstance(check.target, ReachTarget) and compose and check.target.dependency in compose:
+                check = replace(check, target=replace(check.target, host=compose[check.target.dependency].name))
             checks.setdefault(check.id, check)  # a fact written twice is checked once
         if definition is not None and hashes is not None and definition.name in hashes.by_service:
             check = Check(f"{service.name}/container.outdated", "container.outdated", service.name,
@@ -263,10 +277,20 @@ def _latency_checks(service: ServiceSpec, document: DocumentModel) -> list[Check
 def _order_checks(service: ServiceSpec, document: DocumentModel) -> list[Check]:
     """Each documented dependency started (and was healthy, where documented) before the service."""
     documented = {s.name for s in document.services}
-    return [Check(f"{service.name}/dependency.order/{d.service}", "dependency.order", service.name,
-                  f"{d.service} {'healthy' if d.condition == 'healthy' else 'started'} first", d.line,
-                  OrderTarget(d.service, d.condition), (f"{service.name}/service.missing",))
-            for d in service.dependencies if d.service in documented and d.service != service.name]
+    checks = [Check(f"{service.name}/dependency.order/{d.service}", "dependency.order", service.name,
+                    f"{d.service} {'healthy' if d.condition == 'healthy' else 'started'} first", d.line,
+                    OrderTarget(d.service, d.condition), (f"{service.name}/service.missing",))
+              for d in service.dependencies if d.service in documented and d.service != service.name]
+    by_name = {s.name: s for s in document.services}
+    for dependency in service.dependencies:
+        other = by_name.get(dependency.service)
+        if other is None or other.primary_port is None or other.name == service.name:
+            continue
+        checks.append(Check(
+            f"{service.name}/dependency.reachable/{other.name}", "dependency.reachable", service.name,
+            f"{other.name}:{other.primary_port} connects", dependency.line,
+            ReachTarget(other.name, other.name, other.primary_port), (f"{service.name}/container.running",)))
+    return checks
 
 
 def _service_checks(service: ServiceSpec, database_version: str | None = None) -> list[Check]:
@@ -339,7 +363,11 @@ def _health_text(target: HealthConfigTarget) -> str:
 
 
 def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:
-    checks = []
+    checks = [Check(f"{service.name}/port.listening/{port}", "port.listening", service.name,
+                    f"something accepts connections on {port}", next(p.line for p in service.ports
+                                                                      if p.container_port == port),
+                    ListenTarget(port), (running_id,))
+              for port in dict.fromkeys(p.container_port for p in service.ports)]
     for port in service.ports:
         # A stack run with Compose is the development deployment unless told otherwise.
         if port.host_port is None or port.environment not in _DEVELOPMENT_SCOPES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
@@ -81,11 +81,42 @@ class ContainerState:
 
 
 @dataclass(frozen=True)
+class NetRequest:
+    kind: str  # "tcp" or "http"
+    host: str
+    port: int
+    path: str = ""
+    method: str = "GET"
+
+
+@dataclass(frozen=True)
+class NetResult:
+    ok: bool
+    detail: str = ""
+    status: int | None = None
+    body: str = ""
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class NetworkFacts:
+    """What one service's namespace showed, and how it was looked at."""
+
+    method: str  # "probe container" or "docker exec"; "" when nothing could be run
+    results: Mapping[NetRequest, NetResult] = field(default_factory=dict)
+    unavailable: str | None = None  # why no in-network facts exist
+
+
+@dataclass(frozen=True)
 class Stack:
     project: str
     engine: str
     engine_host: str  # where published ports are reached from this machine
     services: Mapping[str, tuple[ContainerState, ...]]
+    network: Mapping[str, NetworkFacts] = field(default_factory=lambda: MappingProxyType({}))
+
+    def with_network(self, facts: Mapping[str, NetworkFacts]) -> Stack:
+        return replace(self, network=MappingProxyType(dict(facts)))
 
     def containers(self, service: str) -> tuple[ContainerState, ...]:
         return self.services.get(service, ())
