@@ -6,7 +6,9 @@ from verifier.stack import ContainerState, Stack
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     containers = stack.containers(check.runs_as)
-    not_running = [c for c in containers if c.status != "running"]
+    finished = _meant_to_finish(check.runs_as, stack)
+    not_running = [c for c in containers if c.status != "running"
+                   and not (finished and c.status == "exited" and c.exit_code == 0)]
     if not not_running:
         restarted = [c for c in containers if c.restart_count]
         note = "; ".join(f"{c.name} restarted {c.restart_count} times" for c in restarted)
@@ -14,6 +16,12 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     described = "; ".join(f"{c.name} {_describe(c)}" for c in not_running)
     return Observation(Status.FAIL, _describe(not_running[0]), described,
                        transient=any(c.status in ("created", "restarting") for c in not_running))
+
+
+def _meant_to_finish(service: str, stack: Stack) -> bool:
+    """A service others wait on with service_completed_successfully is done when it exited 0."""
+    return any(c.depends_on.get(service) == "service_completed_successfully"
+               for containers in stack.services.values() for c in containers)
 
 
 def _describe(container: ContainerState) -> str:

@@ -42,6 +42,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     from verifier.innet import InNetworkSettings, gather
     from verifier.mapping import map_services
     from verifier.plan import build_plan
+    from verifier.progress import progress_display
     from verifier.redeploy import compose_hashes
     from verifier.runner import RunLimits, run_plan
     from verifier.secrets import Redactor, secret_values_of
@@ -78,7 +79,8 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
                     for v in secret_values_of({k: v for k, v in s.environment.items() if v})]
     redact = Redactor(secrets)
     if wait is None:
-        live = run_plan(plan, stack, RunLimits(started + timeout, min(PROBE_TIMEOUT, timeout)), redact)
+        with progress_display(len(plan.checks)) as progress:
+            live = run_plan(plan, stack, RunLimits(started + timeout, min(PROBE_TIMEOUT, timeout)), redact, progress)
     else:
         from verifier.waiting import auto_deadline, run_waiting
 

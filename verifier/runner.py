@@ -7,6 +7,7 @@ so one stopped container gives one failure, not ten.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -29,8 +30,10 @@ class RunLimits:
     retry: bool = True  # retry transient observations within the probe's time (off in wait mode)
 
 
-def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor) -> tuple[Finding, ...]:
-    findings: dict[str, Finding] = {}
+def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor,
+             progress: Callable[[Finding], None] | None = None) -> tuple[Finding, ...]:
+    """Every check of the plan as a finding, in plan order; `progress` hears of each as it is made."""
+    findings = _Findings(progress)
     pending = list(plan.checks)
     running: dict[Future[Finding], Check] = {}
     # Not a `with` block: leaving one waits for every thread, and the deadline must not.
@@ -60,6 +63,19 @@ def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor) -> t
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return tuple(findings[check.id] for check in plan.checks)
+
+
+class _Findings(dict[str, Finding]):
+    """The findings so far; tells the progress display of each one as it arrives."""
+
+    def __init__(self, progress: Callable[[Finding], None] | None) -> None:
+        super().__init__()
+        self._progress = progress
+
+    def __setitem__(self, key: str, finding: Finding) -> None:
+        super().__setitem__(key, finding)
+        if self._progress is not None:
+            self._progress(finding)
 
 
 def _failed_prerequisite(check: Check, findings: dict[str, Finding]) -> Finding | None:
