@@ -45,7 +45,7 @@ class LatencyCheckTarget:
     container_port: int
     percentile: int | None  # None: every request must be under the limit
     max_ms: float
-    samples: int = 20
+    samples: int = 10
 
 
 @dataclass(frozen=True)
