@@ -68,3 +68,53 @@ def test_every_configuration_drift_is_found_on_its_line(worker_stack):
         ("worker/container.outdated", "created from an older definition", 8),
     }
     assert {f["layer"] for f in report["findings"] if f["status"] != "pass"} == {"live"}
+
+
+def _until(predicate, project: str, seconds: float = 60) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"],
+                             capture_output=True, text=True, check=True).stdout.split()
+        states = json.loads(subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True,
+                                           check=True).stdout) if ids else []
+        if states and predicate(states[0]):
+            return
+        time.sleep(0.5)
+    raise AssertionError("the container never reached the state the test needs")
+
+
+def _start_without_waiting(worker_stack_files: list[Path], project: str) -> None:
+    files = [arg for f in worker_stack_files for arg in ("-f", str(f))]
+    subprocess.run(["docker", "compose", *files, "-p", project, "up", "-d"], check=True, capture_output=True,
+                   timeout=120)
+
+
+def test_crash_looping_and_oom_killed_services_are_named_as_such():
+    started = []
+    try:
+        for override, ready in (("crashloop.override.yaml", lambda s: s["RestartCount"] >= 3),
+                                ("oom.override.yaml", lambda s: s["State"]["Status"] == "exited")):
+            project = f"vt-{uuid.uuid4().hex[:8]}"
+            files = [FIXTURE / "compose.yaml", FIXTURE / override]
+            started.append((project, files))
+            _start_without_waiting(files, project)
+            _until(ready, project)
+        (crashing, _), (oom, _) = started
+        code, report = check(crashing)
+        running = next(f for f in report["findings"] if f["id"] == "worker/container.running")
+        assert code == 1 and running["status"] == "fail"
+        waited = subprocess.run([sys.executable, "-m", "verifier", "check", str(DOCUMENT), "-p", crashing,
+                                 "--wait", "300", "--format", "json"], capture_output=True, text=True, cwd=ROOT,
+                                timeout=200)
+        assert "crash-looping" in waited.stdout
+        code, report = check(oom)
+        running = next(f for f in report["findings"] if f["id"] == "worker/container.running")
+        assert running["status"] == "fail"
+        assert running["observed"] == "exited (code 137, killed for using too much memory)"
+    finally:
+        for project, files in started:
+            flags = [arg for f in files for arg in ("-f", str(f))]
+            subprocess.run(["docker", "compose", *flags, "-p", project, "down", "-v", "-t", "1"],
+                           capture_output=True, timeout=120)
