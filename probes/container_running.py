@@ -3,6 +3,8 @@ from verifier.findings import Observation, Status
 from verifier.plan import Check
 from verifier.stack import ContainerState, Stack
 
+CRASH_LOOP_RESTARTS = 3
+
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     containers = stack.containers(check.runs_as)
@@ -12,6 +14,10 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     if not not_running:
         restarted = [c for c in containers if c.restart_count]
         note = "; ".join(f"{c.name} restarted {c.restart_count} times" for c in restarted)
+        if any(c.restart_count >= CRASH_LOOP_RESTARTS for c in restarted):
+            # Running this instant, yet restarted again and again: likely a crash loop caught between restarts.
+            return Observation(Status.WARN, f"running, restarted {max(c.restart_count for c in restarted)} times",
+                               note, transient=True)
         return Observation(Status.PASS, "running", note or f"{len(containers)} of {len(containers)} running")
     described = "; ".join(f"{c.name} {_describe(c)}" for c in not_running)
     return Observation(Status.FAIL, _describe(not_running[0]), described,

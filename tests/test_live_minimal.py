@@ -47,6 +47,9 @@ def test_a_shell_less_service_is_checked_from_inside_its_network(project):
     assert health["status"] == "pass" and "inside bare" in health["message"]
     assert health["observed"] == '200 with ""status":"ok"" in the body'
     assert findings["client/dependency.reachable/bare"]["status"] == "pass"
+    leftovers = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=verifier.probe={project}"],
+                               capture_output=True, text=True, check=True).stdout.split()
+    assert leftovers == []  # the probe containers are gone once the run ends
 
 
 def test_no_exec_skips_what_needs_the_inside_and_says_why(project):
@@ -54,6 +57,3 @@ def test_no_exec_skips_what_needs_the_inside_and_says_why(project):
     for finding_id in ("bare/port.listening/8080", "bare/http.health/GET /health", "client/dependency.reachable/bare"):
         assert findings[finding_id]["status"] == "skip"
         assert "--no-exec" in findings[finding_id]["message"]
-    leftovers = subprocess.run(["docker", "ps", "-aq", "--filter", "label=verifier.probe"], capture_output=True,
-                               text=True, check=True).stdout.split()
-    assert leftovers == []

@@ -96,7 +96,7 @@ def _service_facts(stack: Stack, service: str, requests: list[NetRequest], setti
             client.images.get(settings.probe_image)
             output = client.containers.run(settings.probe_image, ["python3", "-c", SCRIPT, payload],
                                            network_mode=f"container:{running[0].id}", remove=True,
-                                           stdout=True, stderr=False, labels={"verifier.probe": "1"})
+                                           stdout=True, stderr=False, labels={"verifier.probe": stack.project})
             method = "probe container"
         except ImageNotFound:
             output = _exec(running[0], client, payload)

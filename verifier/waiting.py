@@ -6,6 +6,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable
 
+from probes.container_running import CRASH_LOOP_RESTARTS
 from verifier.findings import Finding, Status
 from verifier.plan import Check, Plan
 from verifier.runner import RunLimits, run_plan
@@ -13,7 +14,6 @@ from verifier.secrets import Redactor
 from verifier.stack import Stack
 
 MAX_POLL_SECONDS = 0.5  # success is seen within half a second of the stack conforming
-CRASH_LOOP_RESTARTS = 3
 _NOT_YET = (Status.FAIL, Status.ERROR)
 
 
