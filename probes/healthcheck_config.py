@@ -1,19 +1,38 @@
-"""healthcheck.config: the container's healthcheck timing is the documented one."""
+"""healthcheck.config: the container's healthcheck runs what the document describes, on its timing."""
 from verifier.findings import Observation, Status
-from verifier.plan import Check, HealthConfigTarget, health_text
+from verifier.plan import Check, HealthCommandTarget, HealthConfigTarget, health_text
 from verifier.stack import Stack
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     target = check.target
+    if isinstance(target, HealthCommandTarget):
+        return _command(check, target, stack)
     assert isinstance(target, HealthConfigTarget)
     for container in stack.containers(check.runs_as):
         config = container.healthcheck
         if config is None:
-            return Observation(Status.FAIL, "no healthcheck", f"{container.name} defines no healthcheck")
+            return _none_to_compare(container.name)
         observed = health_text(config.interval_s if target.interval_s is not None else None,
                                config.timeout_s if target.timeout_s is not None else None,
                                config.retries if target.retries is not None else None)
         if observed != check.expected.removesuffix(" (as the compose file says)"):
             return Observation(Status.FAIL, observed or "Docker's defaults", f"{container.name}: {observed}")
     return Observation(Status.PASS, check.expected, "healthcheck timing as documented")
+
+
+def _command(check: Check, target: HealthCommandTarget, stack: Stack) -> Observation:
+    for container in stack.containers(check.runs_as):
+        if container.healthcheck is None:
+            return _none_to_compare(container.name)
+        command = " ".join(container.healthcheck.test)
+        if target.mentions not in command:
+            return Observation(Status.WARN, command[:120],
+                               f"{container.name}'s healthcheck does not mention {target.mentions}: it checks "
+                               "something other than what the document describes")
+    return Observation(Status.PASS, check.expected, f"the healthcheck mentions {target.mentions}")
+
+
+def _none_to_compare(name: str) -> Observation:
+    """Reported once, by container.health; here there is simply nothing to compare."""
+    return Observation(Status.SKIP, "no healthcheck", f"{name} defines no healthcheck (see container.health)")

@@ -35,7 +35,7 @@ def test_demo_stack_conforms_with_every_check_passing(start_stack):
                      "volume.mount", "healthcheck.config", "nfr.latency", "dependency.order", "port.listening",
                      "dependency.reachable"}
     assert {f["layer"] for f in report["findings"]} == {"live"}
-    assert len(report["findings"]) == 63
+    assert len(report["findings"]) == 67
     by_id = {f["id"]: f for f in report["findings"]}
     assert by_id["api/http.health/GET /health"]["source"]["line"] == 155
     assert by_id["postgres/postgres.ready"]["observed"].startswith("accepting connections; SELECT 1 answers")

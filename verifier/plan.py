@@ -93,6 +93,11 @@ class HealthConfigTarget:
 
 
 @dataclass(frozen=True)
+class HealthCommandTarget:
+    mentions: str  # the documented endpoint path or program that the container's healthcheck should run
+
+
+@dataclass(frozen=True)
 class ExposureTarget:
     container_port: int  # documented as internal only: no host binding expected
 
@@ -124,7 +129,7 @@ class HashTarget:
 CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | LatencyCheckTarget | EnvTarget
                | HashTarget | OrderTarget | ListenTarget | ReachTarget | ImageTarget
                | RestartTarget | CpuTarget | MemoryTarget | VolumeTarget | EnvValueTarget | HealthConfigTarget
-               | ExposureTarget)
+               | HealthCommandTarget | ExposureTarget)
 
 
 @dataclass(frozen=True)
@@ -343,6 +348,12 @@ def _configuration_checks(service: ServiceSpec, exists_id: str) -> list[Check]:
         target = HealthConfigTarget(health.interval_s, health.timeout_s, health.retries)
         checks.append(Check(f"{name}/healthcheck.config", "healthcheck.config", name, _health_text(target),
                             health.block_line, target, (exists_id,)))
+    mentions = health.path if health is not None and health.kind == "http" else (
+        health.command.split()[0] if health is not None and health.command else None)
+    if health is not None and mentions:
+        checks.append(Check(f"{name}/healthcheck.config/command", "healthcheck.config", name,
+                            f"runs {mentions}" if health.kind != "http" else f"checks {mentions}", health.line,
+                            HealthCommandTarget(mentions), (exists_id,)))
     for port in service.ports:
         if port.host_port is None:
             checks.append(Check(f"{name}/port.exposure/{port.container_port}", "port.exposure", name,
