@@ -168,6 +168,7 @@ class Plan:
 
 
 POSTGRES_DEFAULT_PORT = 5432
+AS_COMPOSED = " (as the compose file says)"  # marks an expectation the compose file set, not the document
 _DEVELOPMENT_SCOPES = (None, "development")
 
 
@@ -208,12 +209,12 @@ def _as_composed(check: Check, definition: ComposeService) -> Check:
             return replace(check, skip_reason="the compose file does not publish this port (see the compose layer)")
         if target.host_port not in published:
             return replace(check, target=replace(target, host_port=published[0]),
-                           expected=f"{published[0]}->{target.container_port}/{target.protocol} (as the compose file says)")
+                           expected=f"{published[0]}->{target.container_port}/{target.protocol}{AS_COMPOSED}")
     if isinstance(target, EnvTarget) and target.name not in definition.environment:
         return replace(check, skip_reason="the compose file does not set it (see the compose layer)")
     composed = _composed_target(target, definition)
     if composed is not None and composed != target:
-        return replace(check, target=composed, expected=f"{_expected_text(composed)} (as the compose file says)")
+        return replace(check, target=composed, expected=f"{_expected_text(composed)}{AS_COMPOSED}")
     return check
 
 
