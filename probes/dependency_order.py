@@ -36,8 +36,15 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
 
 
 def _started_after(container: ContainerState, dependency: ContainerState) -> Observation:
-    restarted = dependency.restart_count > 0
-    return Observation(
-        Status.WARN if restarted else Status.FAIL, f"{dependency.service} started after",
-        f"{dependency.name} {'restarted' if restarted else 'started'} at {dependency.started_at}, "
-        f"after {container.name} at {container.started_at}")
+    when = f"{dependency.name} started at {dependency.started_at}, after {container.name} at {container.started_at}"
+    if dependency.restart_count > 0:
+        return Observation(Status.WARN, f"{dependency.service} restarted after",
+                           f"{when}; it has restarted {dependency.restart_count} time(s) since Compose started it")
+    if dependency.service in container.depends_on:
+        # Compose v2 recorded the dependency, so `up` kept the order; the containers were started again since
+        # by something that ignores depends_on: `docker start`/`restart`, or the Engine after its own restart.
+        return Observation(Status.WARN, f"{dependency.service} started after",
+                           f"{when}; Compose's definition makes {container.service} wait for {dependency.service}, "
+                           "so both were started again since by something that ignores depends_on "
+                           "(docker start or restart, or the Engine restarting containers after its own restart)")
+    return Observation(Status.FAIL, f"{dependency.service} started after", when)

@@ -268,7 +268,9 @@ def from_portable(view: dict, case_dir: Path) -> dict:
 
 
 def load_expected(case_dir: Path) -> dict:
-    return from_portable(json.loads((case_dir / "expected.json").read_text()), case_dir)
+    """expected.json for this checkout, sorted again: the order of absolute paths depends on where the
+    checkout lives (/work/... sorts after /srv/..., /check/... before it)."""
+    return canonical(from_portable(json.loads((case_dir / "expected.json").read_text()), case_dir))
 
 
 def good_cases() -> list[Path]:

@@ -170,3 +170,20 @@ def test_a_dependency_compose_did_not_wait_for_is_found(start_stack, tmp_path):
     assert code == 1
     drift = {(f["id"], f["status"], f["observed"]) for f in report["findings"] if f["status"] != "pass"}
     assert drift == {("neuron/dependency.order/api", "fail", "waited until api started")}
+
+
+def test_containers_started_again_out_of_order_are_a_warning(start_stack):
+    """What an Engine restart does: it starts containers by their restart policy, ignoring depends_on.
+    Compose kept the order at `up`, so the stack is not wrong; the report says what happened."""
+    stack = start_stack()
+    api, web, neuron = (stack.container(service) for service in ("api", "web", "neuron"))
+    subprocess.run(["docker", "stop", "-t", "1", web, neuron, api], check=True, capture_output=True)
+    subprocess.run(["docker", "start", web, neuron], check=True, capture_output=True)
+    subprocess.run(["docker", "start", api], check=True, capture_output=True)
+    stack.wait_until_settled()
+    code, report = check_json(stack)
+    drift = {(f["id"], f["status"]) for f in report["findings"] if f["status"] != "pass"}
+    assert drift == {("web/dependency.order/api", "warn"), ("neuron/dependency.order/api", "warn")}
+    assert code == 0
+    message = next(f["message"] for f in report["findings"] if f["id"] == "web/dependency.order/api")
+    assert "ignores depends_on" in message
