@@ -1,6 +1,6 @@
 """healthcheck.config: the container's healthcheck runs what the document describes, on its timing."""
 from verifier.findings import Observation, Status
-from verifier.plan import Check, HealthCommandTarget, HealthConfigTarget, health_text
+from verifier.plan import Check, HealthCommandTarget, HealthConfigTarget
 from verifier.stack import Stack
 
 
@@ -13,10 +13,8 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
         config = container.healthcheck
         if config is None:
             return _none_to_compare(container.name)
-        observed = health_text(config.interval_s if target.interval_s is not None else None,
-                               config.timeout_s if target.timeout_s is not None else None,
-                               config.retries if target.retries is not None else None)
-        if observed != health_text(target.interval_s, target.timeout_s, target.retries):
+        observed = target.stated_part_of(config).text()
+        if observed != target.text():
             return Observation(Status.FAIL, observed or "Docker's defaults", f"{container.name}: {observed}")
     return Observation(Status.PASS, check.expected, "healthcheck timing as documented")
 

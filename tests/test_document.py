@@ -24,7 +24,7 @@ TEMPLATE = ROOT.parent / "shared" / "template" / "deployment-architecture.md"
 
 
 def http_health(path: str, block_line: int, timeout: float, retries: int) -> HealthSpec:
-    return HealthSpec("http", "GET", path, None, 200, None, None, 2, timeout, retries, block_line + 1, block_line)
+    return HealthSpec("http", "GET", path, None, 200, None, None, 2, timeout, retries, None, block_line + 1, block_line)
 
 
 def env(name: str, value: str | None, line: int, secret: bool = False) -> EnvVarSpec:
@@ -38,7 +38,7 @@ EXPECTED_DEMO_SERVICES = (
         image=Fact("verifier-demo/postgres:1", 104), build=None,
         ports=(PortSpec(5432, 5432, "dev-only", None, "dev only, not exposed in production", 111),),
         health=HealthSpec("postgres", None, None, None, None, None, "pg_isready -h 127.0.0.1 -U app -d app",
-                          2, 2, 10, 119, 118),
+                          2, 2, 10, None, 119, 118),
         dependencies=(),
         environment=(env("POSTGRES_DB", "app", 114), env("POSTGRES_USER", "app", 115),
                      env("POSTGRES_PASSWORD", None, 116, secret=True)),
@@ -135,7 +135,7 @@ Restart Policy: Always   # anything after is a remark
     assert service.image == Fact("redis:7", 6)
     assert service.ports == (PortSpec(6379, 6379, "public", None, "", 9),)
     assert [d.service for d in service.dependencies] == ["api", "worker"]
-    assert service.health == HealthSpec("http", "GET", "/ping", 6379, 200, None, None, None, None, None, 11, 11)
+    assert service.health == HealthSpec("http", "GET", "/ping", 6379, 200, None, None, None, None, None, None, 11, 11)
     assert service.restart_policy == Fact("always", 12)
     assert service.volumes == (VolumeSpec("cache_data", None, 8),)
 

@@ -64,6 +64,7 @@ def test_every_configuration_drift_is_found_on_its_line(worker_stack):
         ("worker/limits.cpu", "1 CPUs", 19),
         ("worker/limits.memory", "536870912 bytes", 19),
         ("worker/volume.mount//data", "not mounted", 24),
+        ("worker/healthcheck.config", "interval 2s, timeout 2s, retries 3, start period 1s", 27),
         # compose.yaml beside the document is found: the container was not created from it
         ("worker/container.outdated", "created from an older definition", 8),
     }

@@ -54,3 +54,28 @@ def test_wait_gives_up_early_on_a_stack_that_cannot_converge():
         assert "gave up waiting" in running["message"] and "exited with code 3" in running["message"]
     finally:
         compose(files, project, "down", "-v", "-t", "1", env=env)
+
+
+def test_wait_without_a_value_gives_each_service_its_healthcheck_budget(tmp_path):
+    """--wait alone: a service whose drift outlasts its own healthcheck budget is not waited for longer."""
+    project = f"vt-{uuid.uuid4().hex[:8]}"
+    health = tmp_path / "health.override.yaml"
+    health.write_text("services:\n  worker:\n    healthcheck:\n"
+                      "      test: [\"CMD\", \"python3\", \"-c\", \"import socket; socket.create_connection(('127.0.0.1', 8080))\"]\n"
+                      "      interval: 1s\n      retries: 2\n")
+    files = [CONFIG / "compose.yaml", CONFIG / "drift.override.yaml", health]
+    env = {**os.environ, "CONFIG_WORKER_PORT": str(free_port())}
+    try:
+        assert compose(files, project, "up", "-d", env=env).returncode == 0
+        # Checked against the files without the drift: the running worker differs from them for good.
+        flags = [a for f in (CONFIG / "compose.yaml", health) for a in ("--compose", str(f))]
+        result = subprocess.run([sys.executable, "-m", "verifier", "check", str(CONFIG / "deployment-architecture.md"),
+                                 "-p", project, *flags, "--wait", "--format", "json"], capture_output=True, text=True,
+                                env=env, cwd=ROOT, timeout=200)
+        assert result.returncode == 1, result.stderr
+        findings = {f["id"]: f for f in json.loads(result.stdout)["findings"] if f["layer"] == "live"}
+        mode = findings["worker/env.value/MODE"]
+        assert mode["status"] == "fail"
+        assert "still so after worker's healthcheck budget" in mode["message"]
+    finally:
+        compose(files, project, "down", "-v", "-t", "1", env=env)

@@ -82,28 +82,29 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         with progress_display(len(plan.checks)) as progress:
             live = run_plan(plan, stack, RunLimits(started + timeout, min(PROBE_TIMEOUT, timeout)), redact, progress)
     else:
-        from verifier.waiting import auto_deadline, run_waiting
+        from verifier.waiting import Deadlines, auto_deadlines, run_waiting
 
-        seconds = wait or auto_deadline(_health_budgets(document, target.compose))
+        deadlines = (Deadlines(started + wait) if wait
+                     else auto_deadlines(started, _health_budgets(document, target.compose)))
         live = run_waiting(
             plan, look,
             lambda: RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
                               retry=False),
-            redact, until=started + seconds)
+            redact, deadlines)
     return _report(document, _target(stack.project, stack.engine, target.compose), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
 
 
-def _health_budgets(document: DocumentModel, compose: ComposeProject | None) -> list[float]:
-    """start period + retries x interval per service, from the compose file or else the document."""
-    budgets = []
+def _health_budgets(document: DocumentModel, compose: ComposeProject | None) -> dict[str, float]:
+    """start period + retries x interval per service, from the compose file or else the document
+    (Docker's defaults where a value is not given: retries 3, interval 30 s)."""
+    budgets = {}
     for service in document.services:
         definition = compose.services.get(service.name) if compose is not None else None
         check = definition.healthcheck if definition is not None else None
-        if check is not None and not check.disabled:
-            budgets.append((check.start_period_s or 0) + (check.retries or 3) * (check.interval_s or 30))
-        elif service.health is not None:
-            budgets.append((service.health.retries or 3) * (service.health.interval_s or 30))
+        timing = check if check is not None and not check.disabled else service.health
+        if timing is not None:
+            budgets[service.name] = (timing.start_period_s or 0) + (timing.retries or 3) * (timing.interval_s or 30)
     return budgets
 
 

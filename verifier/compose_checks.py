@@ -145,12 +145,14 @@ def _healthcheck(write: FindingWriter, service: ServiceSpec, compose: ComposeSer
         program = health.command.split()[0]
         yield _result(write, "healthcheck.config", service, program in command, f"runs {program}",
                       command[:120], health.line, "target", "healthcheck", fail=Status.WARN)
-    for label, documented, actual in (("interval", health.interval_s, check.interval_s),
-                                      ("timeout", health.timeout_s, check.timeout_s),
-                                      ("retries", health.retries, check.retries)):
+    for label, documented, actual, unit in (("interval", health.interval_s, check.interval_s, "s"),
+                                            ("timeout", health.timeout_s, check.timeout_s, "s"),
+                                            ("retries", health.retries, check.retries, ""),
+                                            ("start period", health.start_period_s, check.start_period_s, "s")):
         if documented is not None:
             yield _result(write, "healthcheck.config", service, actual is not None and float(documented) == float(actual),
-                          f"{label} {documented:g}", f"{label} {actual:g}" if actual is not None else f"no {label}",
+                          f"{label} {documented:g}{unit}",
+                          f"{label} {actual:g}{unit}" if actual is not None else f"no {label}",
                           health.block_line, label, f"healthcheck {label}")
 
 

@@ -39,6 +39,7 @@ class HealthSpec:
     interval_s: float | None
     timeout_s: float | None
     retries: int | None
+    start_period_s: float | None
     line: int  # the endpoint's or command's line: what a probe verifies
     block_line: int  # the `Health Check:` line
 

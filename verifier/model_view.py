@@ -92,6 +92,7 @@ def _health(health: HealthSpec | None) -> dict[str, Any] | None:
     return {"kind": health.kind, "method": health.method, "path": health.path, "port": health.port,
             "status": health.expected_status, "body_contains": health.body_contains, "command": health.command,
             "interval_s": health.interval_s, "timeout_s": health.timeout_s, "retries": health.retries,
+            "start_period_s": health.start_period_s,
             "line": health.block_line, "probe_line": health.line}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from verifier.compose.model import ComposeService
 from verifier.model import DocumentModel, ServiceSpec
@@ -85,11 +86,32 @@ class EnvValueTarget:
     value: str  # never a secret: secret values are not planned for comparison by value
 
 
+class HealthTiming(Protocol):
+    interval_s: float | None
+    timeout_s: float | None
+    retries: int | None
+    start_period_s: float | None
+
+
 @dataclass(frozen=True)
 class HealthConfigTarget:
     interval_s: float | None
     timeout_s: float | None
     retries: int | None
+    start_period_s: float | None
+
+    def stated_part_of(self, timing: HealthTiming) -> HealthConfigTarget:
+        """`timing` (a container's, or a compose file's) reduced to the fields this target states."""
+        return HealthConfigTarget(*(None if mine is None else theirs for mine, theirs in (
+            (self.interval_s, timing.interval_s), (self.timeout_s, timing.timeout_s),
+            (self.retries, timing.retries), (self.start_period_s, timing.start_period_s))))
+
+    def text(self) -> str:
+        parts = [f"interval {self.interval_s:g}s" if self.interval_s is not None else "",
+                 f"timeout {self.timeout_s:g}s" if self.timeout_s is not None else "",
+                 f"retries {self.retries}" if self.retries is not None else "",
+                 f"start period {self.start_period_s:g}s" if self.start_period_s is not None else ""]
+        return ", ".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -231,10 +253,7 @@ def _composed_target(target: CheckTarget, definition: ComposeService) -> CheckTa
     if isinstance(target, EnvValueTarget) and definition.environment.get(target.name) is not None:
         return EnvValueTarget(target.name, str(definition.environment[target.name]))
     if isinstance(target, HealthConfigTarget) and definition.healthcheck and not definition.healthcheck.disabled:
-        composed = definition.healthcheck
-        return HealthConfigTarget(composed.interval_s if target.interval_s is not None else None,
-                                  composed.timeout_s if target.timeout_s is not None else None,
-                                  composed.retries if target.retries is not None else None)
+        return target.stated_part_of(definition.healthcheck)
     return None
 
 
@@ -250,7 +269,7 @@ def _expected_text(target: CheckTarget) -> str:
     if isinstance(target, EnvValueTarget):
         return target.value
     if isinstance(target, HealthConfigTarget):
-        return _health_text(target)
+        return target.text()
     return ""
 
 
@@ -345,9 +364,10 @@ def _configuration_checks(service: ServiceSpec, exists_id: str) -> list[Check]:
                                 f"{volume.source or '(any)'} at {volume.target}", volume.line,
                                 VolumeTarget(volume.source, volume.target), (exists_id,)))
     health = service.health
-    if health is not None and (health.interval_s, health.timeout_s, health.retries) != (None, None, None):
-        target = HealthConfigTarget(health.interval_s, health.timeout_s, health.retries)
-        checks.append(Check(f"{name}/healthcheck.config", "healthcheck.config", name, _health_text(target),
+    target = HealthConfigTarget(health.interval_s, health.timeout_s, health.retries, health.start_period_s) \
+        if health is not None else None
+    if target is not None and target.text():
+        checks.append(Check(f"{name}/healthcheck.config", "healthcheck.config", name, target.text(),
                             health.block_line, target, (exists_id,)))
     mentions = health.path if health is not None and health.kind == "http" else (
         health.command.split()[0] if health is not None and health.command else None)
@@ -361,17 +381,6 @@ def _configuration_checks(service: ServiceSpec, exists_id: str) -> list[Check]:
                                 "not published on the host", port.line, ExposureTarget(port.container_port),
                                 (exists_id,)))
     return checks
-
-
-def health_text(interval_s: float | None, timeout_s: float | None, retries: int | None) -> str:
-    parts = [f"interval {interval_s:g}s" if interval_s is not None else "",
-             f"timeout {timeout_s:g}s" if timeout_s is not None else "",
-             f"retries {retries}" if retries is not None else ""]
-    return ", ".join(p for p in parts if p)
-
-
-def _health_text(target: HealthConfigTarget) -> str:
-    return health_text(target.interval_s, target.timeout_s, target.retries)
 
 
 def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from probes.container_running import CRASH_LOOP_RESTARTS
 from verifier.findings import Finding, Status
@@ -17,29 +18,54 @@ MAX_POLL_SECONDS = 0.5  # success is seen within half a second of the stack conf
 _NOT_YET = (Status.FAIL, Status.ERROR)
 
 
+@dataclass(frozen=True)
+class Deadlines:
+    """When to stop waiting (time.monotonic() values): for the run, and earlier for some services."""
+    run: float
+    services: Mapping[str, float] = field(default_factory=dict)
+
+    def of(self, service: str) -> float:
+        return min(self.services.get(service, self.run), self.run)
+
+
 def run_waiting(plan: Plan, snapshot: Callable[[], Stack], round_limits: Callable[[], RunLimits],
-                redact: Redactor, until: float) -> tuple[Finding, ...]:
+                redact: Redactor, deadlines: Deadlines) -> tuple[Finding, ...]:
     findings: dict[str, Finding] = {}
+    out_of_time: dict[str, str] = {}  # check id -> why it is no longer waited for
     to_run = plan
     delay = 0.05
     while True:
         stack = snapshot()
         for finding in run_plan(to_run, stack, round_limits(), redact):
             findings[finding.id] = finding
-        waiting_for = [c for c in plan.checks if findings[c.id].status in _NOT_YET]
-        if not waiting_for:
-            break
+        waiting_for = [c for c in plan.checks if findings[c.id].status in _NOT_YET and c.id not in out_of_time]
         reason = hopeless(stack)
-        if reason is not None or time.monotonic() + delay >= until:
-            stop = f"gave up waiting: {reason}" if reason else "still so when --wait ran out"
-            for check in waiting_for:
-                finding = findings[check.id]
-                findings[check.id] = dataclasses.replace(finding, message=f"{finding.message} ({stop})")
+        if reason is not None:
+            out_of_time.update((c.id, f"gave up waiting: {reason}") for c in waiting_for)
+            break
+        now = time.monotonic()
+        for check in waiting_for:
+            if now + delay >= deadlines.of(check.service):
+                out_of_time[check.id] = _ran_out(check.service, deadlines)
+        waiting_for = [c for c in waiting_for if c.id not in out_of_time]
+        if not waiting_for:
             break
         time.sleep(delay)
         delay = min(MAX_POLL_SECONDS, delay * 2)
         to_run = _with_prerequisites(plan, waiting_for, findings)
-    return tuple(findings[c.id] for c in plan.checks)
+    return tuple(_annotated(findings[c.id], out_of_time.get(c.id)) for c in plan.checks)
+
+
+def _ran_out(service: str, deadlines: Deadlines) -> str:
+    if service in deadlines.services:
+        return f"still so after {service}'s healthcheck budget (start period + retries x interval)"
+    return "still so when --wait ran out"
+
+
+def _annotated(finding: Finding, stop: str | None) -> Finding:
+    if stop is None or finding.status not in _NOT_YET:
+        return finding
+    return dataclasses.replace(finding, message=f"{finding.message} ({stop})")
 
 
 def hopeless(stack: Stack) -> str | None:
@@ -69,7 +95,11 @@ def _with_prerequisites(plan: Plan, failing: Iterable[Check], findings: dict[str
     return Plan(plan.document_path, tuple(c for c in plan.checks if c.id in wanted))
 
 
-def auto_deadline(budgets: Iterable[float], default: float = 60.0) -> float:
-    """--wait without a value: the slowest service's healthcheck budget, with room for the probes."""
-    budgets = [b for b in budgets if b > 0]
-    return (max(budgets) + 10.0) if budgets else default
+PROBE_ROOM_SECONDS = 10.0
+
+
+def auto_deadlines(started: float, budgets: Mapping[str, float], default: float = 60.0) -> Deadlines:
+    """--wait without a value: each service its own healthcheck budget, with room for the probes; the run
+    (and a service without a healthcheck) as long as the slowest of them."""
+    services = {name: started + budget + PROBE_ROOM_SECONDS for name, budget in budgets.items() if budget > 0}
+    return Deadlines(max(services.values(), default=started + default), services)

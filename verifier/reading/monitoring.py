@@ -38,10 +38,10 @@ def _health(text: str, line: int) -> HealthSpec | None:
     if match:
         return HealthSpec("http", match.group("method") or "GET", match.group("path"), None,
                           int(match.group("status")) if match.group("status") else 200, None, None,
-                          None, None, None, line, line)
+                          None, None, None, None, line, line)
     if re.search(r"pg_isready|select\s+1", text, re.IGNORECASE):
         command = re.split(r"\s+or\s+", text)[0].strip()
-        return HealthSpec("postgres", None, None, None, None, None, command, None, None, None, line, line)
+        return HealthSpec("postgres", None, None, None, None, None, command, None, None, None, None, line, line)
     return None
 
 

@@ -232,7 +232,8 @@ def _health(entry: Entry | None, service: str, sink: Collector) -> HealthSpec | 
             sink.placeholder(item.line, service, "health check", item.value, needed=True)
             return None
     timing = dict(interval_s=_seconds(fields.get("interval")), timeout_s=_seconds(fields.get("timeout")),
-                  retries=_integer(fields.get("retries")), block_line=entry.line)
+                  retries=_integer(fields.get("retries")), start_period_s=_seconds(fields.get("startperiod")),
+                  block_line=entry.line)
     if command is not None:
         text = without_remark(command.value) if command.value.rstrip().endswith(")") else command.value.strip("` ")
         kind = "postgres" if re.search(r"pg_isready|select\s+1", text, re.IGNORECASE) else "command"
