@@ -21,7 +21,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "tool": {"name": "verifier", "version": report.tool_version},
         "document": {"path": report.document_path, "sha256": report.document_sha256},
         "target": {"kind": report.target.kind, "project": report.target.project, "engine": report.target.engine,
-                   "compose_files": list(report.target.compose_files)},
+                   "compose_files": list(report.target.compose_files), "environment": report.target.environment},
         "started_at": report.started_at,
         "duration_ms": report.duration_ms,
         "summary": {**{status.value: count for status, count in counts.items()}, "conformant": report.conformant},

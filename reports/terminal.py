@@ -35,6 +35,8 @@ def summary_line(report: Report) -> str:
     verdict = "CONFORMANT" if report.conformant else "NOT CONFORMANT"
     parts = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
     subject = report.target.project if report.target.kind == "compose" else "the document itself"
+    if report.target.environment and report.target.kind == "compose":
+        subject = f"{subject} ({report.target.environment})"
     return (f"{verdict}: {subject} against {report.document_path} "
             f"({parts or 'no checks'}) in {report.duration_ms / 1000:.1f}s")
 

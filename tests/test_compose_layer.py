@@ -86,6 +86,21 @@ def test_diff_of_the_demo_against_its_own_compose_file_passes():
     assert "compose layer: No drift" in result.stdout
 
 
+def test_in_production_a_dev_only_port_the_compose_file_publishes_is_drift():
+    result = verifier("diff", str(DEMO_DOCUMENT), "-f", str(DEMO_COMPOSE), "--environment", "prod", "--format", "json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["target"]["environment"] == "production"
+    drift = [(f["id"], f["expected"], f["source"]["line"]) for f in report["findings"] if f["status"] != "pass"]
+    assert drift == [("postgres/port.exposure/5432", "5432 not published in production", 111)]
+
+
+def test_an_unknown_environment_is_a_usage_error():
+    result = verifier("diff", str(DEMO_DOCUMENT), "--environment", "qa")
+    assert result.returncode == 2
+    assert "unknown environment 'qa'" in result.stderr
+
+
 def test_malformed_compose_files_give_one_sentence_and_exit_2():
     bad = ROOT / "compose-fixtures" / "syntax-bad"
     for case in ("alias-bomb", "yaml-syntax-error", "required-variable-unset", "unknown-top-level-key"):

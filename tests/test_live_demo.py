@@ -15,8 +15,8 @@ def run_verifier(*args: str, env: dict[str, str] | None = None) -> subprocess.Co
                           env=env, timeout=120)
 
 
-def check_json(stack) -> tuple[int, dict]:
-    result = run_verifier("check", str(stack.document), "--project", stack.project, "--format", "json")
+def check_json(stack, *options: str) -> tuple[int, dict]:
+    result = run_verifier("check", str(stack.document), "--project", stack.project, "--format", "json", *options)
     assert result.stderr == ""
     return result.returncode, json.loads(result.stdout)
 
@@ -187,3 +187,17 @@ def test_containers_started_again_out_of_order_are_a_warning(start_stack):
     assert code == 0
     message = next(f["message"] for f in report["findings"] if f["id"] == "web/dependency.order/api")
     assert "ignores depends_on" in message
+
+
+def test_a_dev_only_port_must_not_be_published_in_production(start_stack):
+    """`5432 (dev only, not exposed in production)`: fine in development, drift when the stack is production."""
+    stack = start_stack()
+    code, report = check_json(stack, "--environment", "production")
+    assert code == 1
+    assert report["target"]["environment"] == "production"
+    drift = {(f["id"], f["status"], f["observed"]) for f in report["findings"] if f["status"] != "pass"}
+    assert {(id_, status) for id_, status, _ in drift} == {("postgres/port.exposure/5432", "fail")}
+    observed = next(observed for _, _, observed in drift)  # plus [::]:port where the Engine binds IPv6 too
+    assert observed.startswith(f"published on 0.0.0.0:{stack.ports[5432]}")
+    published = [f["id"] for f in report["findings"] if f["id"].startswith("postgres/port.published")]
+    assert published == []

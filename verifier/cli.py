@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from verifier import __version__
 from verifier.errors import ExitCode, UsageError, VerifierError
+from verifier.model import DEVELOPMENT, ENVIRONMENTS
 
 if TYPE_CHECKING:
     from verifier.compose import ComposeProject
@@ -35,8 +36,10 @@ PROBE_TIMEOUT = 5.0
 
 
 def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float,
-           wait: float | None = None, network: InNetworkSettings | None = None) -> Report:
-    """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms."""
+           wait: float | None = None, network: InNetworkSettings | None = None,
+           environment: str = DEVELOPMENT) -> Report:
+    """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms.
+    `environment` is the deployment the stack stands for: it decides which ports may be published."""
     from verifier.compose_checks import compose_findings
     from verifier.document import read_document
     from verifier.innet import InNetworkSettings, gather
@@ -57,10 +60,10 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     definitions = None
     if target.compose is not None:
         mapping = map_services(document, target.compose)
-        composed = compose_findings(document, target.compose, mapping)
+        composed = compose_findings(document, target.compose, mapping, environment)
         definitions = {m.documented.name: m.compose for m in mapping.matches if m.compose is not None}
     hashes = compose_hashes(target.compose, os.environ) if target.compose is not None else None
-    plan = build_plan(document, definitions, hashes)
+    plan = build_plan(document, definitions, hashes, environment)
     network = network or InNetworkSettings()
 
     def look() -> Stack:
@@ -91,7 +94,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
             lambda: RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
                               retry=False),
             redact, deadlines)
-    return _report(document, _target(stack.project, stack.engine, target.compose), started_at, started,
+    return _report(document, _target(stack.project, stack.engine, target.compose, environment), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
 
 
@@ -108,7 +111,8 @@ def _health_budgets(document: DocumentModel, compose: ComposeProject | None) -> 
     return budgets
 
 
-def diff(document_path: Path, compose_files: Sequence[Path], project: str | None) -> Report:
+def diff(document_path: Path, compose_files: Sequence[Path], project: str | None,
+         environment: str = DEVELOPMENT) -> Report:
     """The document against the compose file alone: no Docker Engine needed."""
     from verifier.compose_checks import compose_findings
     from verifier.document import read_document
@@ -124,8 +128,8 @@ def diff(document_path: Path, compose_files: Sequence[Path], project: str | None
         raise UsageError("no compose file to compare with: pass --compose FILE")
     redact = Redactor(v for s in target.compose.services.values()
                       for v in secret_values_of({k: v for k, v in s.environment.items() if v}))
-    findings = compose_findings(document, target.compose, map_services(document, target.compose))
-    return _report(document, _target(target.project, "", target.compose), started_at, started,
+    findings = compose_findings(document, target.compose, map_services(document, target.compose), environment)
+    return _report(document, _target(target.project, "", target.compose, environment), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in findings))
 
 
@@ -134,10 +138,11 @@ def _redacted(finding: Finding, redact: Redactor) -> Finding:
                                message=redact(finding.message))
 
 
-def _target(project: str, engine: str, compose: ComposeProject | None) -> Target:
+def _target(project: str, engine: str, compose: ComposeProject | None, environment: str) -> Target:
     from verifier.findings import Target
 
-    return Target("compose", project, engine, tuple(str(f) for f in compose.files) if compose is not None else ())
+    files = tuple(str(f) for f in compose.files) if compose is not None else ()
+    return Target("compose", project, engine, files, environment)
 
 
 def _report(document: DocumentModel, target: Target, started_at: datetime, started: float,
@@ -170,12 +175,12 @@ def _check(args: argparse.Namespace) -> int:
     from verifier.innet import InNetworkSettings
 
     report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait,
-                    InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image))
+                    InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image), args.environment)
     return _render(report, args.format)
 
 
 def _diff(args: argparse.Namespace) -> int:
-    return _render(diff(args.document, args.compose or (), args.project), args.format)
+    return _render(diff(args.document, args.compose or (), args.project, args.environment), args.format)
 
 
 def _lint(args: argparse.Namespace) -> int:
@@ -219,6 +224,14 @@ def _positive_seconds(text: str) -> float:
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
     return value
+
+
+def _environment_name(text: str) -> str:
+    try:
+        return ENVIRONMENTS[text.strip().lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            f"unknown environment {text!r}: use development, staging or production") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,6 +289,9 @@ def _add_stack_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--compose", "-f", type=Path, action="append", metavar="FILE",
                          help="compose file(s), merged in order as Compose does; default: found as Compose finds it")
     command.add_argument("--project", "-p", metavar="NAME", help="Compose project name of the stack")
+    command.add_argument("--environment", "-e", type=_environment_name, default=DEVELOPMENT, metavar="NAME",
+                         help="the deployment this stack is: development (default), staging or production; "
+                              "ports the document calls dev-only must not be published in the others")
 
 
 def _add_format_option(command: argparse.ArgumentParser) -> None:

@@ -10,22 +10,22 @@ from collections.abc import Iterator
 from verifier.compose.model import ComposeProject, ComposeService
 from verifier.findings import Finding, Status
 from verifier.mapping import ServiceMapping, ServiceMatch
-from verifier.model import DocumentModel, ServiceSpec
+from verifier.model import DEVELOPMENT, DocumentModel, ServiceSpec
 from verifier.reading.consistency import FindingWriter
 
 LAYER = "compose"
-_DEVELOPMENT = (None, "development")
 _CONDITIONS = {"healthy": "service_healthy", "started": "service_started"}
 
 
-def compose_findings(document: DocumentModel, project: ComposeProject, mapping: ServiceMapping) -> tuple[Finding, ...]:
+def compose_findings(document: DocumentModel, project: ComposeProject, mapping: ServiceMapping,
+                     environment: str = DEVELOPMENT) -> tuple[Finding, ...]:
     write = FindingWriter(document.path, LAYER)
     found: list[Finding] = []
     for match in mapping.matches:
         if match.compose is None:
             found.append(_missing(write, match, project))
         else:
-            found.extend(_service_findings(write, match.documented, match.compose, mapping))
+            found.extend(_service_findings(write, match.documented, match.compose, mapping, environment))
     for service in mapping.undocumented:
         found.append(write.finding(
             "service.undocumented", service.name, Status.WARN, "a section in the document", "none",
@@ -44,9 +44,9 @@ def _missing(write: FindingWriter, match: ServiceMatch, project: ComposeProject)
 
 
 def _service_findings(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
-                      mapping: ServiceMapping) -> Iterator[Finding]:
+                      mapping: ServiceMapping, environment: str) -> Iterator[Finding]:
     yield from _image(write, service, compose)
-    yield from _ports(write, service, compose)
+    yield from _ports(write, service, compose, environment)
     yield from _environment(write, service, compose)
     yield from _dependencies(write, service, compose, mapping)
     yield from _healthcheck(write, service, compose)
@@ -79,17 +79,22 @@ def _image_key(image: str) -> str:
     return image if not image or ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
 
 
-def _ports(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+def _ports(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
+           environment: str) -> Iterator[Finding]:
+    documented_published = {p.container_port for p in service.ports if p.published_in(environment)}
     for port in service.ports:
         published = sorted({p.published for p in compose.ports if p.target == port.container_port and p.published})
         shown = ", ".join(f"{p}->{port.container_port}" for p in published) or "not published"
-        if port.host_port is None:
-            yield _result(write, "port.exposure", service, not published, f"{port.container_port} internal only",
-                          shown, port.line, f"{port.container_port}", f"port {port.container_port}")
-        elif port.environment in _DEVELOPMENT:
+        wanted = port.published_in(environment)
+        if wanted:
             yield _result(write, "port.published", service, port.host_port in published,
                           f"{port.host_port}->{port.container_port}", shown, port.line,
                           f"{port.host_port}:{port.container_port}", f"port {port.container_port}")
+        elif wanted is False and port.container_port not in documented_published:
+            expected = (f"{port.container_port} internal only" if port.host_port is None
+                        else f"{port.container_port} not published in {environment}")
+            yield _result(write, "port.exposure", service, not published, expected,
+                          shown, port.line, f"{port.container_port}", f"port {port.container_port}")
 
 
 def _environment(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:

@@ -69,6 +69,7 @@ class Target:
     project: str
     engine: str
     compose_files: tuple[str, ...] = ()
+    environment: str | None = None  # the deployment the stack stands for, which decides the ports' exposure
 
 
 @dataclass(frozen=True)

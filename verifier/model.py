@@ -26,6 +26,20 @@ class PortSpec:
     remark: str
     line: int
 
+    def published_in(self, environment: str) -> bool | None:
+        """Whether the document wants this port bound on the host in `environment`; None when this
+        line speaks of another environment."""
+        if self.host_port is None:
+            return False
+        if self.environment is not None and self.environment != environment:
+            return None
+        return self.exposure != "dev-only" or environment == DEVELOPMENT
+
+
+DEVELOPMENT = "development"
+ENVIRONMENTS = {"development": DEVELOPMENT, "dev": DEVELOPMENT, "local": DEVELOPMENT,
+                "staging": "staging", "stage": "staging", "production": "production", "prod": "production"}
+
 
 @dataclass(frozen=True)
 class HealthSpec:

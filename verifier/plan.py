@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from verifier.compose.model import ComposeService
-from verifier.model import DocumentModel, ServiceSpec
+from verifier.model import DEVELOPMENT, DocumentModel, ServiceSpec
 from verifier.redeploy import ComposeHashes
 
 
@@ -191,20 +191,19 @@ class Plan:
 
 POSTGRES_DEFAULT_PORT = 5432
 AS_COMPOSED = " (as the compose file says)"  # marks an expectation the compose file set, not the document
-_DEVELOPMENT_SCOPES = (None, "development")
 
 
 def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | None = None,
-               hashes: ComposeHashes | None = None) -> Plan:
+               hashes: ComposeHashes | None = None, environment: str = DEVELOPMENT) -> Plan:
     """Checks of the running stack. With a compose definition (documented name -> compose service),
     a fact the compose file states differently is checked as the compose file states it: that
     drift is the compose layer's to report, and the live layer reports only what the running
-    stack itself changed."""
+    stack itself changed. `environment` decides which ports must and must not be published."""
     checks: dict[str, Check] = {}
     database_version = _documented_postgres_major(document)
     for service in document.services:
         definition = compose.get(service.name) if compose else None
-        for check in [*_service_checks(service, database_version), *_latency_checks(service, document),
+        for check in [*_service_checks(service, environment, database_version), *_latency_checks(service, document),
                       *_order_checks(service, document)]:
             check = _as_composed(check, definition) if definition is not None else check
             if isinstance(check.target, OrderTarget) and compose and check.target.dependency in compose:
@@ -232,6 +231,9 @@ def _as_composed(check: Check, definition: ComposeService) -> Check:
         if target.host_port not in published:
             return replace(check, target=replace(target, host_port=published[0]),
                            expected=f"{published[0]}->{target.container_port}/{target.protocol}{AS_COMPOSED}")
+    if isinstance(target, ExposureTarget) and any(p.target == target.container_port and p.published
+                                                  for p in definition.ports):
+        return replace(check, skip_reason="the compose file publishes this port (see the compose layer)")
     if isinstance(target, EnvTarget) and target.name not in definition.environment:
         return replace(check, skip_reason="the compose file does not set it (see the compose layer)")
     composed = _composed_target(target, definition)
@@ -318,14 +320,14 @@ def _order_checks(service: ServiceSpec, document: DocumentModel) -> list[Check]:
     return checks
 
 
-def _service_checks(service: ServiceSpec, database_version: str | None = None) -> list[Check]:
+def _service_checks(service: ServiceSpec, environment: str, database_version: str | None = None) -> list[Check]:
     name = service.name
     exists = Check(f"{name}/service.missing", "service.missing", name,
                    "at least one container", service.line, ContainerTarget())
     running = Check(f"{name}/container.running", "container.running", name,
                     "running", service.line, ContainerTarget(), (exists.id,))
     checks = [exists, running]
-    checks += _port_checks(service, running.id)
+    checks += _port_checks(service, running.id, exists.id, environment)
     checks += _health_checks(service, running.id, database_version)
     checks += [
         Check(f"{name}/env.present/{env.name}", "env.present", name, "set", env.line,
@@ -375,30 +377,31 @@ def _configuration_checks(service: ServiceSpec, exists_id: str) -> list[Check]:
         checks.append(Check(f"{name}/healthcheck.config/command", "healthcheck.config", name,
                             f"runs {mentions}" if health.kind != "http" else f"checks {mentions}", health.line,
                             HealthCommandTarget(mentions), (exists_id,)))
-    for port in service.ports:
-        if port.host_port is None:
-            checks.append(Check(f"{name}/port.exposure/{port.container_port}", "port.exposure", name,
-                                "not published on the host", port.line, ExposureTarget(port.container_port),
-                                (exists_id,)))
     return checks
 
 
-def _port_checks(service: ServiceSpec, running_id: str) -> list[Check]:
-    checks = [Check(f"{service.name}/port.listening/{port}", "port.listening", service.name,
+def _port_checks(service: ServiceSpec, running_id: str, exists_id: str, environment: str) -> list[Check]:
+    name = service.name
+    checks = [Check(f"{name}/port.listening/{port}", "port.listening", name,
                     f"something accepts connections on {port}", next(p.line for p in service.ports
                                                                       if p.container_port == port),
                     ListenTarget(port), (running_id,))
               for port in dict.fromkeys(p.container_port for p in service.ports)]
+    published = {p.container_port for p in service.ports if p.published_in(environment)}
     for port in service.ports:
-        # A stack run with Compose is the development deployment unless told otherwise.
-        if port.host_port is None or port.environment not in _DEVELOPMENT_SCOPES:
-            continue
-        mapping = f"{port.host_port}:{port.container_port}"
-        checks.append(Check(
-            f"{service.name}/port.published/{mapping}", "port.published", service.name,
-            f"{port.host_port}->{port.container_port}/tcp", port.line,
-            PortTarget(port.container_port, port.host_port), (running_id,),
-        ))
+        wanted = port.published_in(environment)
+        if wanted:
+            mapping = f"{port.host_port}:{port.container_port}"
+            checks.append(Check(
+                f"{name}/port.published/{mapping}", "port.published", name,
+                f"{port.host_port}->{port.container_port}/tcp", port.line,
+                PortTarget(port.container_port, port.host_port), (running_id,),
+            ))
+        elif wanted is False and port.container_port not in published:
+            where = "" if port.host_port is None else f" in {environment}"
+            checks.append(Check(f"{name}/port.exposure/{port.container_port}", "port.exposure", name,
+                                f"not published on the host{where}", port.line,
+                                ExposureTarget(port.container_port), (exists_id,)))
     return checks
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from verifier.markdown import Fence, Section, Table, plain
 from verifier.model import (
+    DEVELOPMENT,
+    ENVIRONMENTS,
     BuildSpec,
     DependencySpec,
     EnvVarSpec,
@@ -33,8 +35,6 @@ from verifier.secrets import is_secret
 SECTION_TITLE = r"service\s+spec"
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DEV_ONLY = re.compile(r"dev(elopment)?[ -]only|local[ -]only|not exposed in prod", re.IGNORECASE)
-_SCOPES = {"development": "development", "dev": "development", "local": "development",
-           "staging": "staging", "stage": "staging", "production": "production", "prod": "production"}
 _NAME_KEYS = ("servicename", "name", "service")
 _FOLDER_IN_HEADING = re.compile(r"\(`?([\w.-]+/)`?\)")
 
@@ -204,8 +204,8 @@ def _port(item: Item, sole_internal: int | None) -> PortSpec | None:
     single = port_number(item.value)
     if key in ("internal", "container"):
         return None if single is None else PortSpec(single, None, "internal", None, note, item.line)
-    environment = _SCOPES.get(key)
-    exposure = "dev-only" if environment == "development" or _DEV_ONLY.search(item.value) else "public"
+    environment = ENVIRONMENTS.get(key)
+    exposure = "dev-only" if environment == DEVELOPMENT or _DEV_ONLY.search(item.value) else "public"
     if mapping:
         host, container = int(mapping.group(1)), int(mapping.group(2))
         if not (0 < host < 65536 and 0 < container < 65536):
