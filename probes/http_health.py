@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import ssl
+import threading
 import time
 
 import httpx
@@ -18,6 +19,7 @@ from verifier.stack import NetRequest, Stack
 
 READ_ONLY_METHODS = ("GET", "HEAD")
 BODY_LIMIT = 64 * 1024
+_TLS_BUILDING = threading.Lock()
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
@@ -93,7 +95,13 @@ def _body_start(response: httpx.Response) -> str:
     return b"".join(chunks)[:BODY_LIMIT].decode("utf-8", errors="replace")
 
 
-@functools.cache
 def tls() -> ssl.SSLContext:
-    """Built once: loading the trust store for every request costs more than the request."""
+    """Built once, by one thread: loading the trust store costs more than the request (60 ms of CPU),
+    and functools.cache alone lets every probe thread that arrives first build its own."""
+    with _TLS_BUILDING:
+        return _tls_once()
+
+
+@functools.cache
+def _tls_once() -> ssl.SSLContext:
     return ssl.create_default_context()

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import os
-from typing import TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from verifier.findings import Finding, Report, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # What drift at each layer means, said once above that layer's findings.
 LAYER_MEANING = {
@@ -21,10 +20,10 @@ _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow",
 
 
 def render(report: Report, stream: TextIO) -> None:
-    console = Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False,
-                      width=None if stream.isatty() else 200)
-    if console.is_terminal:
-        _render_tables(report, console)
+    if stream.isatty():
+        from rich.console import Console  # only for a terminal: rich takes a while to import
+
+        _render_tables(report, Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False))
     else:
         _render_plain(report, stream)
     stream.flush()
@@ -54,6 +53,8 @@ def _line(finding: Finding) -> str:
 
 
 def _render_tables(report: Report, console: Console) -> None:
+    from rich.text import Text
+
     for layer, services in _by_layer(report).items():
         console.rule(Text(f"{layer} layer", style="bold"))
         console.print(Text(_layer_sentence(layer, services), style="italic"))
@@ -69,6 +70,9 @@ def _layer_sentence(layer: str, services: dict[str, list[Finding]]) -> str:
 
 
 def _render_table(service: str, findings: list[Finding], console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=Text(service, style="bold"), title_justify="left", expand=False)
     for column in ("status", "check", "expected", "observed", "line", "message"):
         table.add_column(column, overflow="fold")

@@ -14,7 +14,8 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,11 +26,14 @@ from verifier.model import DEVELOPMENT, ENVIRONMENTS
 
 if TYPE_CHECKING:
     from verifier.compose import ComposeProject
-    from verifier.innet import InNetworkSettings
-    from verifier.stack import Stack
+    from verifier.compose.model import ComposeService
     from verifier.findings import Finding, Report, Target
+    from verifier.innet import InNetworkSettings
     from verifier.model import DocumentModel
+    from verifier.plan import Plan
     from verifier.secrets import Redactor
+    from verifier.stack import Stack
+    from verifier.waiting import Deadlines
 
 DEFAULT_TIMEOUT = 30.0
 PROBE_TIMEOUT = 5.0
@@ -40,62 +44,92 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
            environment: str = DEVELOPMENT) -> Report:
     """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms.
     `environment` is the deployment the stack stands for: it decides which ports may be published."""
-    from verifier.compose_checks import compose_findings
     from verifier.document import read_document
     from verifier.innet import InNetworkSettings, gather
-    from verifier.mapping import map_services
     from verifier.plan import build_plan
-    from verifier.progress import progress_display
     from verifier.redeploy import compose_hashes
-    from verifier.runner import RunLimits, run_plan
-    from verifier.secrets import Redactor, secret_values_of
     from verifier.stack import snapshot_stack
     from verifier.target import choose_target
 
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
-    document = read_document(document_path)
     target = choose_target(project, compose_files, document_path)
-    composed: tuple = ()
-    definitions = None
-    if target.compose is not None:
-        mapping = map_services(document, target.compose)
-        composed = compose_findings(document, target.compose, mapping, environment)
-        definitions = {m.documented.name: m.compose for m in mapping.matches if m.compose is not None}
-    hashes = compose_hashes(target.compose, os.environ) if target.compose is not None else None
-    plan = build_plan(document, definitions, hashes, environment)
     network = network or InNetworkSettings()
 
     def look() -> Stack:
-        return gather(plan, snapshot_stack(target.project, timeout=min(timeout, 10.0)), network)
+        return snapshot_stack(target.project, timeout=min(timeout, 10.0))
 
-    stack = look()
+    # The Engine and Compose answer while the document is read: they are the slow part of a run.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="early") as early:
+        first_look = early.submit(look)
+        hashes = early.submit(compose_hashes, target.compose, os.environ) if target.compose is not None else None
+        document = read_document(document_path)
+        composed, definitions = _compose_layer(document, target.compose, environment)
+        plan = build_plan(document, definitions, hashes.result() if hashes else None, environment)
+        stack = gather(plan, first_look.result(), network)
     if not stack.services and wait is None:
         raise UsageError(
             f"project '{target.project}' (from {target.reason}) has no containers on {stack.engine}; "
             "is the stack up, and is this its project name? (--project NAME)"
         )
-    secrets = [value for containers in stack.services.values()
-               for container in containers for value in secret_values_of(dict(container.environment))]
-    if target.compose is not None:
-        secrets += [v for s in target.compose.services.values()
-                    for v in secret_values_of({k: v for k, v in s.environment.items() if v})]
-    redact = Redactor(secrets)
+    redact = _redactor(stack, target.compose)
     if wait is None:
-        with progress_display(len(plan.checks)) as progress:
-            live = run_plan(plan, stack, RunLimits(started + timeout, min(PROBE_TIMEOUT, timeout)), redact, progress)
+        live = _run_once(plan, stack, redact, started + timeout, timeout)
     else:
-        from verifier.waiting import Deadlines, auto_deadlines, run_waiting
-
-        deadlines = (Deadlines(started + wait) if wait
-                     else auto_deadlines(started, _health_budgets(document, target.compose)))
-        live = run_waiting(
-            plan, look,
-            lambda: RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
-                              retry=False),
-            redact, deadlines)
+        live = _run_waiting(plan, lambda: gather(plan, look(), network), redact, timeout,
+                            _deadlines(wait, started, document, target.compose))
     return _report(document, _target(stack.project, stack.engine, target.compose, environment), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
+
+
+def _compose_layer(document: DocumentModel, compose: ComposeProject | None,
+                   environment: str) -> tuple[tuple[Finding, ...], dict[str, ComposeService] | None]:
+    """The compose layer's findings, and the compose definition of each documented service."""
+    if compose is None:
+        return (), None
+    from verifier.compose_checks import compose_findings
+    from verifier.mapping import map_services
+
+    mapping = map_services(document, compose)
+    definitions = {m.documented.name: m.compose for m in mapping.matches if m.compose is not None}
+    return compose_findings(document, compose, mapping, environment), definitions
+
+
+def _redactor(stack: Stack, compose: ComposeProject | None) -> Redactor:
+    """Masks every secret value the containers or the compose file hold."""
+    from verifier.secrets import Redactor, secret_values_of
+
+    secrets = [value for containers in stack.services.values()
+               for container in containers for value in secret_values_of(dict(container.environment))]
+    if compose is not None:
+        secrets += [v for s in compose.services.values()
+                    for v in secret_values_of({k: v for k, v in s.environment.items() if v})]
+    return Redactor(secrets)
+
+
+def _run_once(plan: Plan, stack: Stack, redact: Redactor, deadline: float, timeout: float) -> tuple[Finding, ...]:
+    from verifier.progress import progress_display
+    from verifier.runner import RunLimits, run_plan
+
+    with progress_display(len(plan.checks)) as progress:
+        return run_plan(plan, stack, RunLimits(deadline, min(PROBE_TIMEOUT, timeout)), redact, progress)
+
+
+def _run_waiting(plan: Plan, look: Callable[[], Stack], redact: Redactor, timeout: float,
+                 deadlines: Deadlines) -> tuple[Finding, ...]:
+    from verifier.runner import RunLimits
+    from verifier.waiting import run_waiting
+
+    def round_limits() -> RunLimits:
+        return RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout), retry=False)
+
+    return run_waiting(plan, look, round_limits, redact, deadlines)
+
+
+def _deadlines(wait: float, started: float, document: DocumentModel, compose: ComposeProject | None) -> Deadlines:
+    from verifier.waiting import Deadlines, auto_deadlines
+
+    return Deadlines(started + wait) if wait else auto_deadlines(started, _health_budgets(document, compose))
 
 
 def _health_budgets(document: DocumentModel, compose: ComposeProject | None) -> dict[str, float]:

@@ -1,23 +1,29 @@
-"""Facts seen from inside a service's own network namespace, gathered before the probes run.
+"""Facts seen from inside a service's own network namespace: looked for as the probes start, read as they arrive.
 
-One short-lived probe container per service joins the target's namespace
-(`network_mode: container:<id>`) and runs a small Python script that connects, resolves
-and requests; the target image needs nothing, not even a shell. Where the probe image is
-missing, `docker exec` runs the same script with the target's own python3, if it has one.
+A small Python script connects, resolves and requests from inside each service's namespace,
+once per service: with `docker exec` and the service's own python3 where it has one (and
+memory to spare), else in a short-lived probe container that joins the namespace
+(`network_mode: container:<id>`), so the target image needs nothing, not even a shell.
 `--no-exec` forbids both: the checks that need these facts are then skipped with the reason.
 """
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from verifier.plan import Check, HttpTarget, ListenTarget, Plan, ReachTarget
 from verifier.stack import ContainerState, NetRequest, NetResult, NetworkFacts, Stack
 
+if TYPE_CHECKING:
+    from docker import DockerClient
+
 DEFAULT_PROBE_IMAGE = "verifier-probe:1"
 REQUEST_TIMEOUT = 2.0
+EXEC_MEMORY_FLOOR = 256 * 1024 * 1024
 
 # Runs inside the probe container (or the target, through exec): standard library only.
 SCRIPT = r"""
@@ -62,8 +68,29 @@ def request_for(check: Check, stack: Stack) -> NetRequest | None:
     return None
 
 
+class PendingFacts(Mapping[str, NetworkFacts]):
+    """Each service's in-network facts as they arrive: reading one waits for that service's probe only,
+    so the checks that look from the host run meanwhile."""
+
+    def __init__(self, futures: Mapping[str, Future[NetworkFacts]]) -> None:
+        self._futures = dict(futures)
+
+    def __getitem__(self, service: str) -> NetworkFacts:
+        return self._futures[service].result()
+
+    def __contains__(self, service: object) -> bool:
+        return service in self._futures
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
 def gather(plan: Plan, stack: Stack, settings: InNetworkSettings) -> Stack:
-    """The snapshot with each service's in-network facts added: one container or exec per service."""
+    """The snapshot with each service's in-network facts to come: one container or exec per service,
+    started now and read by the probes that need them."""
     wanted: dict[str, set[NetRequest]] = {}
     for check in plan.checks:
         request = request_for(check, stack)
@@ -74,11 +101,12 @@ def gather(plan: Plan, stack: Stack, settings: InNetworkSettings) -> Stack:
     if not settings.allowed:
         facts = {s: NetworkFacts("", unavailable="--no-exec forbids running anything beside or in the containers")
                  for s in wanted}
-        return stack.with_network(facts)
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="innet") as pool:
-        futures = {service: pool.submit(_service_facts, stack, service, sorted(requests, key=repr), settings)
-                   for service, requests in wanted.items()}
-        return stack.with_network({service: future.result() for service, future in futures.items()})
+        return stack.with_network(MappingProxyType(facts))
+    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="innet")
+    futures = {service: pool.submit(_service_facts, stack, service, sorted(requests, key=repr), settings)
+               for service, requests in wanted.items()}
+    pool.shutdown(wait=False)  # the threads finish their probe; nobody waits for them here
+    return stack.with_network(PendingFacts(futures))
 
 
 def _service_facts(stack: Stack, service: str, requests: list[NetRequest], settings: InNetworkSettings) -> NetworkFacts:
@@ -86,26 +114,18 @@ def _service_facts(stack: Stack, service: str, requests: list[NetRequest], setti
     if not running:
         return NetworkFacts("", unavailable=f"no running container of '{service}' to look from")
     import docker  # only when in-network facts are wanted
-    from docker.errors import APIError, DockerException, ImageNotFound
+    from docker.errors import DockerException
 
     payload = json.dumps([{"kind": r.kind, "host": r.host, "port": r.port, "path": r.path, "method": r.method,
                            "timeout": REQUEST_TIMEOUT} for r in requests])
     client = docker.from_env(timeout=30)
     try:
-        try:
-            client.images.get(settings.probe_image)
-            output = client.containers.run(settings.probe_image, ["python3", "-c", SCRIPT, payload],
-                                           network_mode=f"container:{running[0].id}", remove=True,
-                                           stdout=True, stderr=False, labels={"verifier.probe": stack.project})
-            method = "probe container"
-        except ImageNotFound:
-            output = _exec(running[0], client, payload)
-            method = "docker exec"
-            if output is None:
-                return NetworkFacts("", unavailable=f"the probe image {settings.probe_image} is not on the Engine "
-                                                    f"and {running[0].name} has no python3 to run the probe")
-        results = json.loads(output.decode() if isinstance(output, bytes) else output)
-    except (APIError, DockerException, ValueError) as exc:
+        output, method = _look_from_inside(client, running[0], payload, stack.project, settings)
+        if output is None:
+            return NetworkFacts("", unavailable=f"the probe image {settings.probe_image} is not on the Engine "
+                                                f"and {running[0].name} has no python3 to run the probe")
+        results = json.loads(output)
+    except (DockerException, ValueError) as exc:
         return NetworkFacts("", unavailable=f"the in-network probe could not run ({type(exc).__name__})")
     finally:
         client.close()
@@ -114,9 +134,39 @@ def _service_facts(stack: Stack, service: str, requests: list[NetRequest], setti
         for request, r in zip(requests, results)}))
 
 
-def _exec(container: ContainerState, client: object, payload: str) -> bytes | None:
-    result = client.containers.get(container.id).exec_run(["python3", "-c", SCRIPT, payload], stdout=True,
-                                                           stderr=False)
+def _look_from_inside(client: DockerClient, container: ContainerState, payload: str, project: str,
+                      settings: InNetworkSettings) -> tuple[bytes | None, str]:
+    """The script's output and how it ran: with the container's own python3 where it has one and room
+    to spare (an exec costs the Engine half what a container does), else in a probe container."""
+    from docker.errors import ImageNotFound
+
+    if _has_room(container):
+        output = _exec(client, container, payload)
+        if output is not None:
+            return output, "docker exec"
+    try:
+        client.images.get(settings.probe_image)
+    except ImageNotFound:
+        return None, ""
+    output = client.containers.run(settings.probe_image, ["python3", "-I", "-S", "-c", SCRIPT, payload],
+                                   network_mode=f"container:{container.id}", remove=True,
+                                   stdout=True, stderr=False, labels={"verifier.probe": project})
+    return output, "probe container"
+
+
+def _has_room(container: ContainerState) -> bool:
+    """A Python process inside takes about 10 MiB of the container's memory limit: only where that cannot
+    push the service towards its limit."""
+    return container.memory_bytes is None or container.memory_bytes >= EXEC_MEMORY_FLOOR
+
+
+def _exec(client: DockerClient, container: ContainerState, payload: str) -> bytes | None:
+    """None when the container has no python3 (or the script failed in it)."""
+    from docker.errors import APIError
+
+    try:
+        result = client.containers.get(container.id).exec_run(["python3", "-I", "-S", "-c", SCRIPT, payload],
+                                                               stdout=True, stderr=False)
+    except APIError:  # the runtime could not start python3 at all
+        return None
     return result.output if result.exit_code == 0 else None
-
-

@@ -25,11 +25,16 @@ def compose_hashes(project: ComposeProject, environ: Mapping[str, str], timeout:
         return None
     files = [arg for path in project.files for arg in ("-f", str(path))]
     try:
-        version = subprocess.run([docker, "compose", "version", "--short"], capture_output=True, text=True,
-                                 timeout=timeout, check=True).stdout.strip()
-        output = subprocess.run([docker, "compose", *files, "-p", project.name, "config", "--hash", "*"],
-                                capture_output=True, text=True, timeout=timeout, check=True,
-                                env=dict(environ), cwd=project.directory).stdout
+        # Both at once: each is a Go program's start-up, most of the time this takes.
+        asking_version = subprocess.Popen([docker, "compose", "version", "--short"], stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL, text=True)
+        with asking_version:
+            output = subprocess.run([docker, "compose", *files, "-p", project.name, "config", "--hash", "*"],
+                                    capture_output=True, text=True, timeout=timeout, check=True,
+                                    env=dict(environ), cwd=project.directory).stdout
+            version = asking_version.communicate(timeout=timeout)[0].strip()
+        if asking_version.returncode != 0:
+            return None
     except (OSError, subprocess.SubprocessError):
         return None
     hashes = dict(line.split(None, 1) for line in output.splitlines() if len(line.split()) == 2)

@@ -116,7 +116,8 @@ class Stack:
     network: Mapping[str, NetworkFacts] = field(default_factory=lambda: MappingProxyType({}))
 
     def with_network(self, facts: Mapping[str, NetworkFacts]) -> Stack:
-        return replace(self, network=MappingProxyType(dict(facts)))
+        """`facts` may still be arriving (see innet.PendingFacts): it is kept as given, not copied."""
+        return replace(self, network=facts)
 
     def containers(self, service: str) -> tuple[ContainerState, ...]:
         return self.services.get(service, ())
