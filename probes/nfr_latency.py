@@ -11,7 +11,7 @@ import time
 import httpx
 
 from probes._host_reach import not_published
-from probes.http_health import tls
+from probes.http_health import plain_http_client
 from verifier.findings import Observation, Status
 from verifier.plan import Check, LatencyCheckTarget
 from verifier.stack import Stack
@@ -27,7 +27,7 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     deadline = time.monotonic() + timeout
     timings: list[float] = []
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=tls()) as client:
+        with plain_http_client(timeout) as client:
             for _ in range(target.samples):
                 if time.monotonic() >= deadline:
                     break

@@ -46,7 +46,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     `environment` is the deployment the stack stands for: it decides which ports may be published."""
     from verifier.document import read_document
     from verifier.innet import InNetworkSettings, gather
-    from verifier.plan import build_plan
+    from verifier.plan import build_plan, with_outdated_checks
     from verifier.redeploy import compose_hashes
     from verifier.stack import snapshot_stack
     from verifier.target import choose_target
@@ -65,8 +65,9 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         hashes = early.submit(compose_hashes, target.compose, os.environ) if target.compose is not None else None
         document = read_document(document_path)
         composed, definitions = _compose_layer(document, target.compose, environment)
-        plan = build_plan(document, definitions, hashes.result() if hashes else None, environment)
+        plan = build_plan(document, definitions, environment)
         stack = gather(plan, first_look.result(), network)
+        plan = with_outdated_checks(plan, document, definitions, hashes.result() if hashes else None)
     if not stack.services and wait is None:
         raise UsageError(
             f"project '{target.project}' (from {target.reason}) has no containers on {stack.engine}; "

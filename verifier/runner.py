@@ -7,7 +7,7 @@ so one stopped container gives one failure, not ten.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -40,7 +40,7 @@ def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor,
     pool = ThreadPoolExecutor(max_workers=limits.concurrency, thread_name_prefix="probe")
     try:
         while pending or running:
-            for check in [c for c in pending if all(r in findings for r in c.requires)]:
+            for check in _ready(pending, running.values(), findings):
                 pending.remove(check)
                 blocker = _failed_prerequisite(check, findings)
                 if check.skip_reason is not None:
@@ -63,6 +63,15 @@ def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor,
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return tuple(findings[check.id] for check in plan.checks)
+
+
+def _ready(pending: list[Check], running: Iterable[Check], findings: dict[str, Finding]) -> list[Check]:
+    """The pending checks whose prerequisites have findings; quiet ones only while no other check runs or
+    could start."""
+    ready = [c for c in pending if all(r in findings for r in c.requires)]
+    if any(not c.quiet for c in (*ready, *running)):
+        return [c for c in ready if not c.quiet]
+    return ready
 
 
 class _Findings(dict[str, Finding]):
