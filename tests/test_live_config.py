@@ -105,3 +105,66 @@ def test_crash_looping_and_oom_killed_services_are_named_as_such():
             flags = [arg for f in files for arg in ("-f", str(f))]
             subprocess.run(["docker", "compose", *flags, "-p", project, "down", "-v", "-t", "1"],
                            capture_output=True, timeout=120)
+
+
+UNMET_DOCUMENT = """# Deployment Architecture
+
+## Service Specifications
+
+### Batch Worker (worker/)
+
+```yaml
+Service Name: worker
+Image: verifier-probe:1
+
+Ports:
+  - External: {port}:8080
+  - Internal: 9090
+
+Dependencies:
+  - ghost (must be running)
+
+Health Check:
+  - Endpoint: GET /
+  - Expected Status: 200
+```
+
+### Ghost
+
+```yaml
+Service Name: ghost
+Image: verifier-fixture-base:bookworm
+
+Ports:
+  - Internal: 7000
+```
+
+## Non-Functional Requirements
+
+- **Worker Response Time:** p95 < 0.01ms
+"""
+
+
+def test_what_the_running_worker_does_not_do_is_found(worker_stack, tmp_path):
+    """The image it runs, a port it does not listen on, a dependency that is not there, a latency it misses."""
+    port = free_port()
+    project = worker_stack(FIXTURE / "drift.override.yaml", env={"CONFIG_WORKER_PORT": str(port)})
+    document = tmp_path / "deployment-architecture.md"
+    document.write_text(UNMET_DOCUMENT.format(port=port))
+    result = subprocess.run([sys.executable, "-m", "verifier", "check", str(document), "-p", project,
+                             "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1, result.stderr
+    findings = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
+    unmet = {(i, f["status"]) for i, f in findings.items() if f["status"] not in ("pass", "skip")}
+    assert unmet == {
+        ("worker/image", "fail"),
+        ("worker/port.listening/9090", "fail"),
+        ("worker/dependency.reachable/ghost", "fail"),
+        ("worker/nfr.latency", "fail"),
+        ("ghost/service.missing", "fail"),
+        ("worker/healthcheck.config/command", "warn"),  # its healthcheck opens a socket; it requests no path
+    }
+    assert findings["worker/image"]["observed"] == "verifier-fixture-base:bookworm"
+    assert findings["worker/nfr.latency"]["observed"].startswith("p50 ")
+    assert findings["worker/http.health/GET /"]["status"] == "pass"
+    assert findings["worker/port.listening/8080"]["status"] == "pass"
