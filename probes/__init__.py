@@ -29,8 +29,8 @@ from probes import (
     service_missing,
     volume_mount,
 )
+from verifier.checks import Check
 from verifier.findings import Observation
-from verifier.plan import Check
 from verifier.stack import Stack
 
 

@@ -1,6 +1,6 @@
 """container.health: the container's own healthcheck reports healthy."""
+from verifier.checks import Check
 from verifier.findings import Observation, Status
-from verifier.plan import Check
 from verifier.stack import Stack
 
 

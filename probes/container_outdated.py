@@ -3,8 +3,8 @@
 Compared by Compose's own config hash when the same Compose version created the container;
 otherwise skipped here, and the field-by-field live checks tell the differences.
 """
+from verifier.checks import Check, HashTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, HashTarget
 from verifier.redeploy import base_version
 from verifier.stack import Stack
 

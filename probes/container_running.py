@@ -1,6 +1,6 @@
 """container.running: every container of the service is running."""
+from verifier.checks import Check
 from verifier.findings import Observation, Status
-from verifier.plan import Check
 from verifier.stack import ContainerState, Stack
 
 CRASH_LOOP_RESTARTS = 3

@@ -3,8 +3,8 @@
 Start times come from the Engine; whether Compose waited for health comes from Compose v2's
 com.docker.compose.depends_on label. Compose v1 leaves no such label: then only the order of
 start times can be told, and the finding says so."""
+from verifier.checks import Check, OrderTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, OrderTarget
 from verifier.stack import ContainerState, Stack
 
 _WAITED = {"service_healthy": "healthy", "service_completed_successfully": "completed",

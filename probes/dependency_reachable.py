@@ -1,8 +1,8 @@
 """dependency.reachable: from inside the dependent's network namespace, the dependency's name
 resolves and its port connects, as the dependent itself would reach it."""
 from probes._in_network import facts_for
+from verifier.checks import Check, ReachTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, ReachTarget
 from verifier.stack import NetRequest, Stack
 
 

@@ -3,8 +3,8 @@
 Only the name is compared; the value is never read into a result, so a secret
 cannot leak through this check.
 """
+from verifier.checks import Check, EnvTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, EnvTarget
 from verifier.stack import Stack
 
 

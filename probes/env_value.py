@@ -2,8 +2,8 @@
 
 Only values the document writes out and that are not secret are planned for this check,
 so what it prints is what the document already shows."""
+from verifier.checks import Check, EnvValueTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, EnvValueTarget
 from verifier.stack import Stack
 
 

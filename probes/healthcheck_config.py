@@ -1,6 +1,6 @@
 """healthcheck.config: the container's healthcheck runs what the document describes, on its timing."""
+from verifier.checks import Check, HealthCommandTarget, HealthConfigTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, HealthCommandTarget, HealthConfigTarget
 from verifier.stack import Stack
 
 

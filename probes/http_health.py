@@ -10,8 +10,8 @@ import time
 import httpx
 
 from probes._in_network import facts_for
+from verifier.checks import Check, HttpTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, HttpTarget
 from verifier.stack import NetRequest, Stack
 
 READ_ONLY_METHODS = ("GET", "HEAD")

@@ -1,6 +1,6 @@
 """image: the container runs the documented image (a tag left out means `latest`)."""
+from verifier.checks import Check, ImageTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, ImageTarget
 from verifier.stack import Stack
 
 

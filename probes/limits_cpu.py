@@ -1,6 +1,6 @@
 """limits.cpu: the container's CPU limit is the documented one."""
+from verifier.checks import Check, CpuTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, CpuTarget
 from verifier.stack import Stack
 
 

@@ -1,6 +1,6 @@
 """limits.memory: the container's memory limit is the documented one."""
+from verifier.checks import Check, MemoryTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, MemoryTarget
 from verifier.stack import Stack
 
 

@@ -12,8 +12,8 @@ import httpx
 
 from probes._host_reach import not_published
 from probes.http_health import plain_http_client
+from verifier.checks import Check, LatencyCheckTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, LatencyCheckTarget
 from verifier.stack import Stack
 
 

@@ -1,6 +1,6 @@
 """port.exposure: a port the document calls internal is not bound on the host."""
+from verifier.checks import Check, ExposureTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, ExposureTarget
 from verifier.stack import Stack
 
 

@@ -1,8 +1,8 @@
 """port.listening: something accepts connections on the documented container port, seen from
 inside the service's own network namespace (so it holds for ports that are not published)."""
 from probes._in_network import facts_for
+from verifier.checks import Check, ListenTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, ListenTarget
 from verifier.stack import NetRequest, Stack
 
 

@@ -1,6 +1,6 @@
 """port.published: the documented host port is bound to the documented container port."""
+from verifier.checks import Check, PortTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, PortTarget
 from verifier.stack import Stack
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import psycopg
 
 from probes._host_reach import not_published
+from verifier.checks import Check, PostgresTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, PostgresTarget
 from verifier.stack import ContainerState, PublishedEndpoint, Stack
 
 # pg_isready's three answers, told apart by what the server or libpq says.

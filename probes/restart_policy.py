@@ -1,6 +1,6 @@
 """restart.policy: the container's restart policy is the documented one."""
+from verifier.checks import Check, RestartTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, RestartTarget
 from verifier.stack import Stack
 
 

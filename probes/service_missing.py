@@ -1,6 +1,6 @@
 """service.missing: the documented service has at least one container in the project."""
+from verifier.checks import Check
 from verifier.findings import Observation, Status
-from verifier.plan import Check
 from verifier.stack import Stack
 
 

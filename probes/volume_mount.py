@@ -1,6 +1,6 @@
 """volume.mount: the documented volume is mounted at the documented path."""
+from verifier.checks import Check, VolumeTarget
 from verifier.findings import Observation, Status
-from verifier.plan import Check, VolumeTarget
 from verifier.stack import Mount, Stack
 
 

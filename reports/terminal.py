@@ -21,7 +21,9 @@ _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow",
 
 def render(report: Report, stream: TextIO) -> None:
     if stream.isatty():
-        from rich.console import Console  # only for a terminal: rich takes a while to import
+        from rich.console import (
+            Console,  # only for a terminal: rich takes a while to import
+        )
 
         _render_tables(report, Console(file=stream, no_color="NO_COLOR" in os.environ, highlight=False))
     else:

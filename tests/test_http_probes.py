@@ -10,7 +10,7 @@ from types import MappingProxyType
 import pytest
 
 from probes import http_health, nfr_latency
-from verifier.plan import Check, ContainerTarget, HttpTarget, LatencyCheckTarget
+from verifier.checks import Check, ContainerTarget, HttpTarget, LatencyCheckTarget
 from verifier.stack import ContainerState, PortBinding, Stack
 
 

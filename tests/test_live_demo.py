@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 
-
 from tests.conftest import DEMO_SECRETS, DRIFT_OVERRIDE, free_port
 
 

@@ -5,10 +5,10 @@ import probes
 import reports
 from probes import PROBES
 from reports import RENDERERS
+from tests.conftest import DEMO_DOCUMENT
 from verifier.cli import build_parser
 from verifier.document import read_document
 from verifier.plan import build_plan
-from tests.conftest import DEMO_DOCUMENT
 
 
 def test_every_probe_module_is_registered_once():

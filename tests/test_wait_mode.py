@@ -7,7 +7,13 @@ import subprocess
 import sys
 import uuid
 
-from tests.conftest import DEMO_COMPOSE, DEMO_PORT_VARIABLES, ROOT, demo_document_with_ports, free_port
+from tests.conftest import (
+    DEMO_COMPOSE,
+    DEMO_PORT_VARIABLES,
+    ROOT,
+    demo_document_with_ports,
+    free_port,
+)
 
 CONFIG = ROOT / "compose-fixtures" / "config"
 

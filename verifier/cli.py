@@ -25,12 +25,12 @@ from verifier.errors import ExitCode, UsageError, VerifierError
 from verifier.model import DEVELOPMENT, ENVIRONMENTS
 
 if TYPE_CHECKING:
+    from verifier.checks import Plan
     from verifier.compose import ComposeProject
     from verifier.compose.model import ComposeService
     from verifier.findings import Finding, Report, Target
     from verifier.innet import InNetworkSettings
     from verifier.model import DocumentModel
-    from verifier.plan import Plan
     from verifier.secrets import Redactor
     from verifier.stack import Stack
     from verifier.waiting import Deadlines
@@ -223,7 +223,12 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from verifier.demo import DEMO_COMPOSE, DEMO_DOCUMENT, DEMO_PROJECT, ensure_demo_running
+    from verifier.demo import (
+        DEMO_COMPOSE,
+        DEMO_DOCUMENT,
+        DEMO_PROJECT,
+        ensure_demo_running,
+    )
     from verifier.document import read_document
     from verifier.stack import snapshot_stack
 

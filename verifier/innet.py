@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from verifier.plan import Check, HttpTarget, ListenTarget, Plan, ReachTarget
+from verifier.checks import Check, HttpTarget, ListenTarget, Plan, ReachTarget
 from verifier.stack import ContainerState, NetRequest, NetResult, NetworkFacts, Stack
 
 if TYPE_CHECKING:

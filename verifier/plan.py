@@ -3,195 +3,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import replace
 
+from verifier.as_composed import as_composed
+from verifier.checks import (
+    Check,
+    ContainerTarget,
+    CpuTarget,
+    EnvTarget,
+    EnvValueTarget,
+    ExposureTarget,
+    HashTarget,
+    HealthCommandTarget,
+    HealthConfigTarget,
+    HttpTarget,
+    ImageTarget,
+    LatencyCheckTarget,
+    ListenTarget,
+    MemoryTarget,
+    OrderTarget,
+    Plan,
+    PortTarget,
+    PostgresTarget,
+    ReachTarget,
+    RestartTarget,
+    VolumeTarget,
+)
 from verifier.compose.model import ComposeService
 from verifier.model import DEVELOPMENT, DocumentModel, ServiceSpec
 from verifier.redeploy import ComposeHashes
 
-
-@dataclass(frozen=True)
-class ContainerTarget:
-    """The service's containers themselves."""
-
-
-@dataclass(frozen=True)
-class PortTarget:
-    container_port: int
-    host_port: int
-    protocol: str = "tcp"
-
-
-@dataclass(frozen=True)
-class HttpTarget:
-    method: str
-    path: str
-    expected_status: int
-    container_port: int
-    body_contains: str | None = None
-
-
-@dataclass(frozen=True)
-class PostgresTarget:
-    container_port: int
-    user: str | None  # documented values; the container's environment fills the gaps
-    database: str | None
-    major_version: str | None = None  # from Infrastructure Requirements, e.g. "15"
-
-
-@dataclass(frozen=True)
-class LatencyCheckTarget:
-    path: str
-    container_port: int
-    percentile: int | None  # None: every request must be under the limit
-    max_ms: float
-    samples: int = 10
-
-
-@dataclass(frozen=True)
-class EnvTarget:
-    name: str
-
-
-@dataclass(frozen=True)
-class ImageTarget:
-    image: str
-
-
-@dataclass(frozen=True)
-class RestartTarget:
-    policy: str
-
-
-@dataclass(frozen=True)
-class CpuTarget:
-    cpus: float
-
-
-@dataclass(frozen=True)
-class MemoryTarget:
-    bytes: int
-
-
-@dataclass(frozen=True)
-class VolumeTarget:
-    source: str | None
-    target: str
-
-
-@dataclass(frozen=True)
-class EnvValueTarget:
-    name: str
-    value: str  # never a secret: secret values are not planned for comparison by value
-
-
-class HealthTiming(Protocol):
-    interval_s: float | None
-    timeout_s: float | None
-    retries: int | None
-    start_period_s: float | None
-
-
-@dataclass(frozen=True)
-class HealthConfigTarget:
-    interval_s: float | None
-    timeout_s: float | None
-    retries: int | None
-    start_period_s: float | None
-
-    def stated_part_of(self, timing: HealthTiming) -> HealthConfigTarget:
-        """`timing` (a container's, or a compose file's) reduced to the fields this target states."""
-        return HealthConfigTarget(*(None if mine is None else theirs for mine, theirs in (
-            (self.interval_s, timing.interval_s), (self.timeout_s, timing.timeout_s),
-            (self.retries, timing.retries), (self.start_period_s, timing.start_period_s))))
-
-    def text(self) -> str:
-        parts = [f"interval {self.interval_s:g}s" if self.interval_s is not None else "",
-                 f"timeout {self.timeout_s:g}s" if self.timeout_s is not None else "",
-                 f"retries {self.retries}" if self.retries is not None else "",
-                 f"start period {self.start_period_s:g}s" if self.start_period_s is not None else ""]
-        return ", ".join(p for p in parts if p)
-
-
-@dataclass(frozen=True)
-class HealthCommandTarget:
-    mentions: str  # the documented endpoint path or program that the container's healthcheck should run
-
-
-@dataclass(frozen=True)
-class ExposureTarget:
-    container_port: int  # documented as internal only: no host binding expected
-
-
-@dataclass(frozen=True)
-class ListenTarget:
-    container_port: int
-
-
-@dataclass(frozen=True)
-class ReachTarget:
-    dependency: str  # documented name
-    host: str  # the name the dependent resolves: the dependency's compose service name
-    port: int
-
-
-@dataclass(frozen=True)
-class OrderTarget:
-    dependency: str  # the name its containers carry in the com.docker.compose.service label
-    condition: str  # "healthy" or "started"
-
-
-@dataclass(frozen=True)
-class HashTarget:
-    config_hash: str
-    compose_version: str
-
-
-CheckTarget = (ContainerTarget | PortTarget | HttpTarget | PostgresTarget | LatencyCheckTarget | EnvTarget
-               | HashTarget | OrderTarget | ListenTarget | ReachTarget | ImageTarget
-               | RestartTarget | CpuTarget | MemoryTarget | VolumeTarget | EnvValueTarget | HealthConfigTarget
-               | HealthCommandTarget | ExposureTarget)
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    kind: str
-    service: str
-    expected: str
-    line: int
-    target: CheckTarget
-    requires: tuple[str, ...] = ()  # ids of checks that must pass first, else this one is skipped
-    compose_service: str | None = None  # the Compose service's name, when the document names it otherwise
-    skip_reason: str | None = None  # planned but not to be probed, and why
-    quiet: bool = False  # a measurement: run once every other check is done, so that their work does not skew it
-
-    @property
-    def runs_as(self) -> str:
-        """The name the containers carry in their com.docker.compose.service label."""
-        return self.compose_service or self.service
-
-
-@dataclass(frozen=True)
-class Plan:
-    document_path: str
-    checks: tuple[Check, ...]
-
-    def __post_init__(self) -> None:
-        # The runner relies on this: every prerequisite is planned, and planned earlier.
-        seen: set[str] = set()
-        for check in self.checks:
-            unknown = [r for r in check.requires if r not in seen]
-            if unknown:
-                raise ValueError(f"{check.id} requires {unknown[0]}, which is not planned before it")
-            if check.id in seen:
-                raise ValueError(f"{check.id} is planned twice")
-            seen.add(check.id)
-
-
 POSTGRES_DEFAULT_PORT = 5432
-AS_COMPOSED = " (as the compose file says)"  # marks an expectation the compose file set, not the document
 
 
 def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | None = None,
@@ -206,7 +48,7 @@ def build_plan(document: DocumentModel, compose: Mapping[str, ComposeService] | 
         definition = compose.get(service.name) if compose else None
         for check in [*_service_checks(service, environment, database_version), *_latency_checks(service, document),
                       *_order_checks(service, document)]:
-            check = _as_composed(check, definition) if definition is not None else check
+            check = as_composed(check, definition) if definition is not None else check
             if isinstance(check.target, OrderTarget) and compose and check.target.dependency in compose:
                 check = replace(check, target=replace(check.target, dependency=compose[check.target.dependency].name))
             if isinstance(check.target, ReachTarget) and compose and check.target.dependency in compose:
@@ -237,61 +79,6 @@ def with_outdated_checks(plan: Plan, document: DocumentModel, compose: Mapping[s
         if last_check_of[check.service] == index and check.service in outdated:
             checks.append(outdated.pop(check.service))
     return Plan(plan.document_path, (*checks, *outdated.values()))
-
-
-def _as_composed(check: Check, definition: ComposeService) -> Check:
-    check = replace(check, compose_service=definition.name)
-    target = check.target
-    if isinstance(target, PortTarget):
-        published = sorted({p.published for p in definition.ports
-                            if p.target == target.container_port and p.published and p.protocol == target.protocol})
-        if not published:
-            return replace(check, skip_reason="the compose file does not publish this port (see the compose layer)")
-        if target.host_port not in published:
-            return replace(check, target=replace(target, host_port=published[0]),
-                           expected=f"{published[0]}->{target.container_port}/{target.protocol}{AS_COMPOSED}")
-    if isinstance(target, ExposureTarget) and any(p.target == target.container_port and p.published
-                                                  for p in definition.ports):
-        return replace(check, skip_reason="the compose file publishes this port (see the compose layer)")
-    if isinstance(target, EnvTarget) and target.name not in definition.environment:
-        return replace(check, skip_reason="the compose file does not set it (see the compose layer)")
-    composed = _composed_target(target, definition)
-    if composed is not None and composed != target:
-        return replace(check, target=composed, expected=f"{_expected_text(composed)}{AS_COMPOSED}")
-    return check
-
-
-def _composed_target(target: CheckTarget, definition: ComposeService) -> CheckTarget | None:
-    """The compose file's value for a fact it states too: the running stack should match it."""
-    if isinstance(target, ImageTarget) and definition.image:
-        return ImageTarget(definition.image)
-    if isinstance(target, RestartTarget):
-        return RestartTarget(definition.restart or "no")
-    if isinstance(target, CpuTarget) and definition.cpus is not None:
-        return CpuTarget(definition.cpus)
-    if isinstance(target, MemoryTarget) and definition.memory_bytes is not None:
-        return MemoryTarget(definition.memory_bytes)
-    if isinstance(target, EnvValueTarget) and definition.environment.get(target.name) is not None:
-        return EnvValueTarget(target.name, str(definition.environment[target.name]))
-    if isinstance(target, HealthConfigTarget) and definition.healthcheck and not definition.healthcheck.disabled:
-        return target.stated_part_of(definition.healthcheck)
-    return None
-
-
-def _expected_text(target: CheckTarget) -> str:
-    if isinstance(target, ImageTarget):
-        return target.image
-    if isinstance(target, RestartTarget):
-        return target.policy
-    if isinstance(target, CpuTarget):
-        return f"{target.cpus:g} CPUs"
-    if isinstance(target, MemoryTarget):
-        return f"{target.bytes} bytes"
-    if isinstance(target, EnvValueTarget):
-        return target.value
-    if isinstance(target, HealthConfigTarget):
-        return target.text()
-    return ""
 
 
 def _documented_postgres_major(document: DocumentModel) -> str | None:

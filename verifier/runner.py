@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential
 
 from probes import PROBES
+from verifier.checks import Check, Plan
 from verifier.findings import Finding, Observation, SourceRef, Status
-from verifier.plan import Check, Plan
 from verifier.secrets import Redactor
 from verifier.stack import Stack
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from probes.container_running import CRASH_LOOP_RESTARTS
+from verifier.checks import Check, Plan
 from verifier.findings import Finding, Status
-from verifier.plan import Check, Plan
 from verifier.runner import RunLimits, run_plan
 from verifier.secrets import Redactor
 from verifier.stack import Stack

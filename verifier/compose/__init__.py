@@ -4,7 +4,13 @@
           -> profiles -> normalized services (services)
 """
 from verifier.compose.load import load_compose, normalized
-from verifier.compose.model import ComposeHealthcheck, ComposePort, ComposeProject, ComposeService, ComposeVolume
+from verifier.compose.model import (
+           ComposeHealthcheck,
+           ComposePort,
+           ComposeProject,
+           ComposeService,
+           ComposeVolume,
+)
 
 __all__ = ["ComposeHealthcheck", "ComposePort", "ComposeProject", "ComposeService", "ComposeVolume",
            "load_compose", "normalized"]

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from verifier.compose.interpolate import MissingVariable, interpolate, parse_env_file
-from verifier.compose.merge import merge_files, service_as_mappings, strip_markers, merge_mapping
+from verifier.compose.merge import (
+    merge_files,
+    merge_mapping,
+    service_as_mappings,
+    strip_markers,
+)
 from verifier.compose.model import ComposeProject
 from verifier.compose.services import read_service
 from verifier.compose.yamlfile import Override, Reset, read_yaml

@@ -8,7 +8,12 @@ from typing import Any
 
 from verifier.compose.interpolate import parse_env_file
 from verifier.compose.merge import as_mapping
-from verifier.compose.model import ComposeHealthcheck, ComposePort, ComposeService, ComposeVolume
+from verifier.compose.model import (
+    ComposeHealthcheck,
+    ComposePort,
+    ComposeService,
+    ComposeVolume,
+)
 from verifier.errors import InputError
 
 _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")

@@ -7,9 +7,8 @@ from verifier.findings import Finding, SourceRef, Status
 from verifier.model import AccessPoint, External, HealthSpec, ServiceSpec
 from verifier.reading.collect import Placeholder
 from verifier.reading.env_section import DocumentedVariable
-from verifier.reading.links import Arrow
+from verifier.reading.links import Arrow, DiagramPort
 from verifier.reading.monitoring import MonitoredHealth
-from verifier.reading.links import DiagramPort
 from verifier.reading.overview import InspectedComponent
 from verifier.reading.resolve import Resolver
 from verifier.reading.targets import explicit_port
