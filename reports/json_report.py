@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from verifier.findings import Report
+from reports._options import RenderOptions
+from verifier.findings import Comparison, Finding, Report
 
 SCHEMA = "verifier.report/v1"
 
 
-def render(report: Report, stream: TextIO) -> None:
+def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
     json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
@@ -25,5 +26,23 @@ def as_dict(report: Report) -> dict[str, Any]:
         "started_at": report.started_at,
         "duration_ms": report.duration_ms,
         "summary": {**{status.value: count for status, count in counts.items()}, "conformant": report.conformant},
-        "findings": [f.as_dict() for f in report.findings],
+        "findings": [_finding(report, f) for f in report.findings],
+        "services": [{"name": s.name, "line": s.line, "published": list(s.published), "depends_on": list(s.depends_on)}
+                     for s in report.services],
+        "comparison": _comparison(report.comparison),
     }
+
+
+def _finding(report: Report, finding: Finding) -> dict[str, Any]:
+    data = finding.as_dict()
+    change = report.change_of(finding)
+    if change is not None:
+        data["change"] = change.value
+    return data
+
+
+def _comparison(comparison: Comparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    return {"baseline": comparison.baseline_path, "baseline_started_at": comparison.baseline_started_at,
+            "summary": comparison.summary(), "resolved": [f.as_dict() for f in comparison.resolved]}

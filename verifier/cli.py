@@ -182,8 +182,9 @@ def _target(project: str, engine: str, compose: ComposeProject | None, environme
 
 def _report(document: DocumentModel, target: Target, started_at: datetime, started: float,
             findings: tuple[Finding, ...]) -> Report:
-    from verifier.findings import Report
+    from verifier.findings import Report, ServiceNode
 
+    environment = target.environment or DEVELOPMENT
     return Report(
         tool_version=__version__,
         document_path=document.path,
@@ -192,6 +193,11 @@ def _report(document: DocumentModel, target: Target, started_at: datetime, start
         started_at=started_at.isoformat(timespec="milliseconds"),
         duration_ms=round((time.monotonic() - started) * 1000, 3),
         findings=findings,
+        services=tuple(ServiceNode(s.name, s.line,
+                                   tuple(f"{p.host_port}->{p.container_port}" for p in s.ports
+                                         if p.published_in(environment)),
+                                   tuple(dict.fromkeys(d.service for d in s.dependencies)))
+                       for s in document.services),
     )
 
 
@@ -211,15 +217,15 @@ def _check(args: argparse.Namespace) -> int:
 
     report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait,
                     InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image), args.environment)
-    return _render(report, args.format)
+    return _render(report, args)
 
 
 def _diff(args: argparse.Namespace) -> int:
-    return _render(diff(args.document, args.compose or (), args.project, args.environment), args.format)
+    return _render(diff(args.document, args.compose or (), args.project, args.environment), args)
 
 
 def _lint(args: argparse.Namespace) -> int:
-    return _render(lint(args.document), args.format)
+    return _render(lint(args.document), args)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -237,7 +243,7 @@ def _demo(args: argparse.Namespace) -> int:
     up = {name for name, cs in stack.services.items() if cs and all(c.status == "running" for c in cs)}
     ensure_demo_running(up, documented)
     report = verify(DEMO_DOCUMENT, [DEMO_COMPOSE], DEMO_PROJECT, args.timeout)
-    return _render(report, args.format)
+    return _render(report, args)
 
 
 def _model(args: argparse.Namespace) -> int:
@@ -249,10 +255,18 @@ def _model(args: argparse.Namespace) -> int:
     return ExitCode.CONFORMANT
 
 
-def _render(report: Report, format_name: str) -> int:
-    from reports import RENDERERS
+def _render(report: Report, args: argparse.Namespace) -> int:
+    """The report compared with --baseline if given, written to every --output and to standard output."""
+    from verifier.output import Outputs, deliver
 
-    RENDERERS[format_name](report, sys.stdout)
+    if args.baseline is not None:
+        from verifier.baseline import compare_with
+
+        report = dataclasses.replace(report, comparison=compare_with(args.baseline, report.findings),
+                                     failing_on=args.fail_on)
+    elif args.fail_on == "new":
+        raise UsageError("--fail-on new compares with a previous report: give it with --baseline PREVIOUS.json")
+    deliver(report, Outputs(args.format, tuple(args.output or ()), args.quiet))
     return report.exit_code
 
 
@@ -336,8 +350,20 @@ def _add_stack_options(command: argparse.ArgumentParser) -> None:
 
 def _add_format_option(command: argparse.ArgumentParser) -> None:
     from reports import RENDERERS
+    from verifier.output import output_file
 
-    command.add_argument("--format", choices=sorted(RENDERERS), default="terminal")
+    command.add_argument("--format", choices=sorted(RENDERERS), default="terminal",
+                         help="the format on standard output (default terminal)")
+    command.add_argument("--output", "-o", type=output_file, action="append", metavar="FORMAT=PATH",
+                         help="also write the report to PATH in FORMAT (repeatable): e.g. -o junit=verifier.xml "
+                              "-o sarif=verifier.sarif -o html=audit.html -o json=tonight.json")
+    command.add_argument("--quiet", "-q", action="store_true",
+                         help="standard output shows only what did not pass, and the verdict")
+    command.add_argument("--baseline", type=Path, metavar="PREVIOUS.json",
+                         help="a previous run's JSON report: each drifting finding is marked new or still "
+                              "failing, and what passes now is listed as resolved")
+    command.add_argument("--fail-on", choices=("any", "new"), default="any",
+                         help="with --baseline, 'new' fails the run only for drift that is new since then")
 
 
 def _add_timeout_option(command: argparse.ArgumentParser) -> None:

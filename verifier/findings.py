@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -51,6 +52,12 @@ class Finding:
     attempts: int
     related_lines: tuple[int, ...] = ()  # other lines of the document the finding rests on
 
+    @property
+    def key(self) -> tuple[str, str]:
+        """Unique within a report and stable across runs: the same check at the compose and the live
+        layer shares its id, not its key."""
+        return self.layer, self.id
+
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": self.id, "check": self.check, "service": self.service, "status": self.status.value,
@@ -72,6 +79,47 @@ class Target:
     environment: str | None = None  # the deployment the stack stands for, which decides the ports' exposure
 
 
+DRIFT = (Status.FAIL, Status.ERROR, Status.WARN)  # what a nightly comparison follows from run to run
+
+
+@dataclass(frozen=True)
+class ServiceNode:
+    """One documented service as the report's pictures draw it."""
+
+    name: str
+    line: int
+    published: tuple[str, ...]  # "5000->5000" in the environment checked
+    depends_on: tuple[str, ...]
+
+
+class Change(str, Enum):
+    NEW = "new"
+    STILL = "still failing"
+    RESOLVED = "resolved"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """This run's drift against a previous report's (`--baseline`)."""
+
+    baseline_path: str
+    baseline_started_at: str
+    changes: Mapping[tuple[str, str], Change]  # finding key -> NEW or STILL, for this run's drift
+    resolved: tuple[Finding, ...]  # the previous report's drifting findings that pass now or are gone
+
+    def count(self, change: Change) -> int:
+        if change is Change.RESOLVED:
+            return len(self.resolved)
+        return sum(1 for c in self.changes.values() if c is change)
+
+    def summary(self) -> str:
+        return (f"{self.count(Change.NEW)} new, {self.count(Change.STILL)} still failing, "
+                f"{self.count(Change.RESOLVED)} resolved since {self.baseline_started_at}")
+
+
 @dataclass(frozen=True)
 class Report:
     tool_version: str
@@ -81,6 +129,9 @@ class Report:
     started_at: str
     duration_ms: float
     findings: tuple[Finding, ...]
+    services: tuple[ServiceNode, ...] = ()  # the documented architecture, for the graphs of some formats
+    comparison: Comparison | None = None
+    failing_on: str = "any"  # "new": with a comparison, only new drift makes the run non-conformant
 
     @property
     def counts(self) -> dict[Status, int]:
@@ -89,9 +140,23 @@ class Report:
 
     @property
     def conformant(self) -> bool:
+        if self.failing_on == "new" and self.comparison is not None:
+            return not any(self.comparison.changes.get(f.key) is Change.NEW for f in self.findings
+                           if f.status in (Status.FAIL, Status.ERROR))
         counts = self.counts
         return counts[Status.FAIL] == 0 and counts[Status.ERROR] == 0
+
+    def change_of(self, finding: Finding) -> Change | None:
+        return self.comparison.changes.get(finding.key) if self.comparison is not None else None
+
+    def worst_status(self, service: str) -> Status | None:
+        """The service's most serious status, for coloring it: error, fail, warn, pass, then skip."""
+        statuses = {f.status for f in self.findings if f.service == service}
+        return next((s for s in SEVERITY if s in statuses), None)
 
     @property
     def exit_code(self) -> ExitCode:
         return ExitCode.CONFORMANT if self.conformant else ExitCode.NOT_CONFORMANT
+
+
+SEVERITY = (Status.ERROR, Status.FAIL, Status.WARN, Status.PASS, Status.SKIP)
