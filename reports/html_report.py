@@ -123,8 +123,12 @@ def _arrow(start: tuple[int, int], end: tuple[int, int]) -> str:
         x2 += _NODE_WIDTH
     else:  # the same column (a cycle): along the side
         x1, x2 = x1 + _NODE_WIDTH, x2 + _NODE_WIDTH
-    return (f'<line x1="{x1}" y1="{y1 + _NODE_HEIGHT // 2}" x2="{x2}" y2="{y2 + _NODE_HEIGHT // 2}" '
-            'stroke="#57606a" stroke-width="1.5" marker-end="url(#arrow)"/>')
+    y1, y2 = y1 + _NODE_HEIGHT // 2, y2 + _NODE_HEIGHT // 2
+    # An arrow that skips a column bends below the row, so that it does not cross the boxes between.
+    skips = abs(x2 - x1) > _COLUMN
+    bend = f"Q {(x1 + x2) // 2} {max(y1, y2) + _ROW // 2 + _NODE_HEIGHT // 2} " if skips else "L "
+    return (f'<path d="M {x1} {y1} {bend}{x2} {y2}" fill="none" stroke="#57606a" stroke-width="1.5" '
+            'marker-end="url(#arrow)"/>')
 
 
 def _service_table(report: Report) -> str:

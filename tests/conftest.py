@@ -107,6 +107,16 @@ def demo_document_with_ports(ports: Mapping[int, int], directory: Path) -> Path:
 @pytest.fixture
 def start_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """Starts the demo stack (optionally with overrides, optionally with Compose v1) and tears it down."""
+    yield from stack_starter(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def start_module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The same, for a stack that a whole test module looks at."""
+    yield from stack_starter(tmp_path_factory)
+
+
+def stack_starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     started: list[tuple[RunningStack, bool]] = []
 
     def start(*overrides: Path, v1: bool = False, extra_env: Mapping[str, str] | None = None) -> RunningStack:

@@ -12,6 +12,7 @@ library is enough (no websocket client, no webdriver). Debian package: `chromium
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -37,7 +38,8 @@ class ChromiumError(RuntimeError):
 @dataclass(frozen=True)
 class PageResult:
     title: str
-    # "console.error: ...", "console.assert: ...", "uncaught: ...", "network: Failed to load resource ..."
+    # "console.error: ...", "console.assert: ...", "uncaught: ...", "network: Failed to load resource ...",
+    # in arrival order, which can vary between resources that load in parallel.
     console_errors: tuple[str, ...]
     screenshot: Path  # the PNG written
 
@@ -121,6 +123,15 @@ def _describe(remote_object: dict) -> str:
     if "value" in remote_object:
         value = remote_object["value"]
         return value if isinstance(value, str) else json.dumps(value)
+    # Plain objects and arrays are described only as "Object" and "Array(2)"; their preview says more.
+    is_array = remote_object.get("subtype") == "array"
+    preview = remote_object.get("preview")
+    if preview and (is_array or remote_object.get("className") == "Object"):
+        fields = [p.get("value", p["type"]) if is_array else f"{p['name']}: {p.get('value', p['type'])}"
+                  for p in preview.get("properties", ())]
+        if preview.get("overflow"):
+            fields.append("...")
+        return ("[%s]" if is_array else "{%s}") % ", ".join(fields)
     return str(remote_object.get("description") or remote_object.get("unserializableValue")
                or remote_object.get("type", "?"))
 
@@ -175,7 +186,10 @@ class _Browser:
             # posix_spawn rather than subprocess: subprocess cannot place pipes at fds 3 and 4
             # without preexec_fn, which is unsafe when the test process has threads.
             # setpgroup=0 gives Chromium its own process group so close() can kill its helpers too.
-            self.pid = os.posix_spawn(binary, argv, os.environ, setpgroup=0, file_actions=[
+            # Crashpad's database and dconf ignore --user-data-dir and would land in $HOME.
+            env = {**os.environ, "XDG_CONFIG_HOME": os.path.join(workdir, "config"),
+                   "XDG_CACHE_HOME": os.path.join(workdir, "cache")}
+            self.pid = os.posix_spawn(binary, argv, env, setpgroup=0, file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_DUP2, child_fds[2], 1),
                 (os.POSIX_SPAWN_DUP2, child_fds[2], 2),
@@ -183,6 +197,9 @@ class _Browser:
                 (os.POSIX_SPAWN_DUP2, child_fds[1], 4),
             ])
             self._group = self.pid
+            # poll, not select: select cannot watch fds above 1023, which a busy test process may reach.
+            self._poller = select.poll()
+            self._poller.register(self._from_chromium, select.POLLIN)
         except BaseException:
             self.close()
             raise
@@ -204,7 +221,7 @@ class _Browser:
                     raise ChromiumError(f"{method} failed: {reply['error'].get('message', reply['error'])}")
                 return reply.get("result", {})
             if "method" in reply:
-                self.events.append(reply)
+                self._event(reply)
 
     def wait_for(self, what: str, matches: Callable[[dict], bool]) -> dict:
         seen = 0
@@ -214,33 +231,27 @@ class _Browser:
                     return event
             seen = len(self.events)
             message = self._next_message(what)
-            if message and "method" in message:
-                self.events.append(message)
+            if "method" in message:
+                self._event(message)
 
     def pump(self, seconds: float) -> None:
         """Collect events for `seconds` (or until the deadline)."""
         until = min(time.monotonic() + seconds, self.deadline)
         while (message := self._next_message("events", until)) is not None:
             if "method" in message:
-                self.events.append(message)
+                self._event(message)
 
     def close(self) -> None:
         try:
             if self.pid is not None:
-                try:
+                with contextlib.suppress(ChromiumError):  # already gone: reaped below
                     self._write({"id": self._last_id + 1, "method": "Browser.close", "params": {}})
-                except ChromiumError:
-                    pass  # already gone; reaped below
-                give_up = time.monotonic() + 3
-                while self.pid is not None and time.monotonic() < give_up and not self._reap(os.WNOHANG):
-                    time.sleep(0.02)
+                self._wait_exit(2)
         finally:
             # The whole group: even after a clean exit a helper (zygote, renderer) may linger.
             if self._group:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self._group, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             self._reap(0)
             for fd in (self._to_chromium, self._from_chromium):
                 if fd >= 0:
@@ -248,6 +259,19 @@ class _Browser:
             self._to_chromium = self._from_chromium = -1
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _wait_exit(self, seconds: float) -> None:
+        give_up = min(time.monotonic() + seconds, self.deadline)  # cleanup never stretches a timeout
+        while not self._reap(os.WNOHANG) and time.monotonic() < give_up:
+            time.sleep(0.02)
+
+    def _event(self, event: dict) -> None:
+        self.events.append(event)
+        if event["method"] == "Page.javascriptDialogOpening":
+            # alert()/confirm() would block the page (and so the load event) until the timeout.
+            self._last_id += 1
+            self._write({"id": self._last_id, "method": "Page.handleJavaScriptDialog",
+                         "params": {"accept": True}, "sessionId": event.get("sessionId")})
 
     def _write(self, message: dict) -> None:
         data = json.dumps(message).encode() + b"\0"
@@ -265,11 +289,10 @@ class _Browser:
                 return None
             if now >= self.deadline:
                 raise ChromiumError(f"timed out waiting for {what}{self._log_tail()}")
-            # Short select slices: a helper process could keep the pipe open after Chromium died,
-            # so the process is polled as well as the pipe's EOF.
+            # Short slices: a helper process could keep the pipe open after Chromium died, so the
+            # process is checked as well as the pipe's EOF.
             wake = min(self.deadline, until or self.deadline, now + 0.5)
-            ready, _, _ = select.select([self._from_chromium], [], [], wake - now)
-            if not ready:
+            if not self._poller.poll(max(1, round((wake - now) * 1000))):
                 if self._reap(os.WNOHANG):
                     raise self._died("exited")
                 continue
@@ -292,7 +315,7 @@ class _Browser:
         return True
 
     def _died(self, how: str) -> ChromiumError:
-        self._reap(os.WNOHANG)
+        self._wait_exit(1)  # EOF comes just before the exit status
         code = f" (exit status {os.waitstatus_to_exitcode(self._status)})" if self._status is not None else ""
         return ChromiumError(f"chromium {how}{code}{self._log_tail()}")
 
