@@ -52,7 +52,8 @@ def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
             with client.stream(target.method, url) as response:
                 status = response.status_code
                 reason = response.reason_phrase
-                body = _body_start(response) if target.body_contains and target.method == "GET" else ""
+                wanted = target.body_contains and target.method == "GET"
+                body = body_start(response, time.monotonic() + timeout).decode("utf-8", "replace") if wanted else ""
     except httpx.ConnectError:
         return Observation(Status.FAIL, "connection refused",
                            f"{target.method} {url}: nothing accepts connections", transient=True)
@@ -78,16 +79,19 @@ def _judge(target: HttpTarget, url: str, status: int, reason: str, body: str, el
     return Observation(Status.PASS, observed, message)
 
 
-def _body_start(response: httpx.Response) -> str:
-    """At most BODY_LIMIT bytes: a health endpoint that streams gigabytes must not be read whole."""
+def body_start(response: httpx.Response, deadline: float) -> bytes:
+    """At most BODY_LIMIT bytes, by `deadline` (time.monotonic()): a health endpoint that streams gigabytes
+    must not be read whole, and one that sends a byte a second never trips a per-read timeout."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_bytes():  # as it arrives: a chunk size would wait for that many bytes
         chunks.append(chunk)
         size += len(chunk)
         if size >= BODY_LIMIT:
             break
-    return b"".join(chunks)[:BODY_LIMIT].decode("utf-8", errors="replace")
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("the body did not arrive in time")
+    return b"".join(chunks)[:BODY_LIMIT]
 
 
 def plain_http_client(timeout: float) -> httpx.Client:

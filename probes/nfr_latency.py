@@ -11,7 +11,7 @@ import time
 import httpx
 
 from probes._host_reach import not_published
-from probes.http_health import plain_http_client
+from probes.http_health import body_start, plain_http_client
 from verifier.checks import Check, LatencyCheckTarget
 from verifier.findings import Observation, Status
 from verifier.stack import Stack
@@ -32,7 +32,8 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
                 if time.monotonic() >= deadline:
                     break
                 started = time.perf_counter()
-                client.get(url).read()
+                with client.stream("GET", url) as response:
+                    body_start(response, deadline)
                 timings.append((time.perf_counter() - started) * 1000)
     except httpx.HTTPError as exc:
         return Observation(Status.ERROR, "not measured", f"GET {url}: {type(exc).__name__}", transient=True)
