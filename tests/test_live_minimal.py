@@ -58,3 +58,34 @@ def test_no_exec_skips_what_needs_the_inside_and_says_why(project):
     for finding_id in ("bare/port.listening/8080", "bare/http.health/GET /health", "client/dependency.reachable/bare"):
         assert findings[finding_id]["status"] == "skip"
         assert "--no-exec" in findings[finding_id]["message"]
+
+
+def test_sigterm_mid_run_removes_the_probe_containers(project, tmp_path):
+    """Terminated while a probe container looks into `bare`: it ends at once, says so, and leaves nothing."""
+    import signal
+    import time
+
+    document = tmp_path / "deployment-architecture.md"  # bare documented on a port it never listens on
+    document.write_text((FIXTURE / "deployment-architecture.md").read_text().replace("Internal: 8080", "Internal: 8099"))
+    verifier = subprocess.Popen([sys.executable, "-m", "verifier", "check", str(document), "-p", project,
+                                 "--wait", "120", "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=ROOT)
+    try:
+        for _ in range(600):  # the wait mode starts a probe container every round; catch one running
+            if probe_containers(project, "--filter", "status=running"):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("no probe container was seen running")
+        verifier.send_signal(signal.SIGTERM)
+        _, err = verifier.communicate(timeout=60)
+    finally:
+        verifier.kill()
+    assert verifier.returncode == 143
+    assert err.strip() == "verifier: terminated"
+    assert probe_containers(project) == []
+
+
+def probe_containers(project: str, *filters: str) -> list[str]:
+    return subprocess.run(["docker", "ps", "-aq", "--filter", f"label=verifier.probe={project}", *filters],
+                          capture_output=True, text=True, check=True).stdout.split()

@@ -1,5 +1,3 @@
-import sys
+from verifier.cli import run
 
-from verifier.cli import main
-
-sys.exit(main())
+run()

@@ -4,14 +4,16 @@
              -> probes (concurrent) -> findings -> report -> renderers
 
 Exit codes: 0 conformant, 1 a check failed or could not run, 2 bad input or usage,
-3 the Docker Engine cannot be reached.
+3 the Docker Engine cannot be reached, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from verifier.waiting import Deadlines
 
 DEFAULT_TIMEOUT = 30.0
+INTERRUPTED, TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 PROBE_TIMEOUT = 5.0
 
 
@@ -371,8 +374,30 @@ def _add_timeout_option(command: argparse.ArgumentParser) -> None:
                          help=f"the whole run ends within this many seconds (default {DEFAULT_TIMEOUT:g})")
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like Ctrl-C's KeyboardInterrupt, so that clean-up runs."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+def run() -> None:
+    """The `verifier` program: main(), then an exit that no stuck probe thread can hold up."""
+    code = main()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        # A probe abandoned at the deadline is still blocked on the network: the report is out, so
+        # leave now rather than wait for it (the interpreter would join its thread at exit).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be caught
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return int(args.handler(args))
     except VerifierError as exc:
@@ -382,8 +407,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("verifier: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
+    except _Terminated:
+        print("verifier: terminated", file=sys.stderr)
+        return TERMINATED
     except BrokenPipeError:
         # The reader (`| head`) has gone; point stdout at nothing so the exit flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.NOT_CONFORMANT)
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        _leave_nothing_behind()
+
+
+def _leave_nothing_behind() -> None:
+    """Probe containers of an interrupted or timed-out run are removed before the verifier exits."""
+    innet = sys.modules.get("verifier.innet")
+    if innet is not None:
+        innet.remove_probe_containers()

@@ -9,6 +9,8 @@ memory to spare), else in a short-lived probe container that joins the namespace
 from __future__ import annotations
 
 import json
+import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
 DEFAULT_PROBE_IMAGE = "verifier-probe:1"
 REQUEST_TIMEOUT = 2.0
 EXEC_MEMORY_FLOOR = 256 * 1024 * 1024
+PROBE_LABEL = "verifier.probe"  # on every probe container: the project it looked into
+RUN_LABEL = "verifier.run"  # and this process's RUN_ID, so that an interrupted run can find what it left
+RUN_ID = uuid.uuid4().hex
+PROBE_CONTAINER_SECONDS = 30  # the script's own requests time out long before
+_CREATING = threading.Lock()  # held while a probe container is created, so that clean-up sees every one
+_lifecycle = {"started": False, "closing": False}
 
 # Runs inside the probe container (or the target, through exec): standard library only.
 SCRIPT = r"""
@@ -148,10 +156,55 @@ def _look_from_inside(client: DockerClient, container: ContainerState, payload: 
         client.images.get(settings.probe_image)
     except ImageNotFound:
         return None, ""
-    output = client.containers.run(settings.probe_image, ["python3", "-I", "-S", "-c", SCRIPT, payload],
-                                   network_mode=f"container:{container.id}", remove=True,
-                                   stdout=True, stderr=False, labels={"verifier.probe": project})
-    return output, "probe container"
+    with _CREATING:
+        if _lifecycle["closing"]:
+            return None, ""
+        _lifecycle["started"] = True
+        probe = client.containers.create(settings.probe_image, ["python3", "-I", "-S", "-c", SCRIPT, payload],
+                                         network_mode=f"container:{container.id}",
+                                         labels={PROBE_LABEL: project, RUN_LABEL: RUN_ID})
+    try:
+        probe.start()
+        probe.wait(timeout=PROBE_CONTAINER_SECONDS)
+        return probe.logs(stdout=True, stderr=False), "probe container"
+    finally:
+        _remove_quietly(probe)
+
+
+def _remove_quietly(probe: object) -> None:
+    from docker.errors import DockerException
+
+    try:
+        probe.remove(force=True)
+    except DockerException:
+        pass  # already removed by the clean-up of an interrupted run, or the Engine is gone
+
+
+def remove_probe_containers() -> int:
+    """Removes the probe containers this process started that are still there (the run was interrupted
+    or timed out while they ran); how many. Nothing to do, and no Engine call, when none was started."""
+    with _CREATING:
+        _lifecycle["closing"] = True
+        if not _lifecycle["started"]:
+            return 0
+    import docker
+    from docker.errors import DockerException, NotFound
+
+    removed = 0
+    try:
+        client = docker.from_env(timeout=10)
+        try:
+            for container in client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={RUN_ID}"}):
+                try:
+                    container.remove(force=True)
+                    removed += 1
+                except NotFound:  # removed by its own `remove=True` meanwhile
+                    pass
+        finally:
+            client.close()
+    except DockerException:
+        pass  # the Engine went away: nothing can be removed, and the run's error already says why
+    return removed
 
 
 def _has_room(container: ContainerState) -> bool:
