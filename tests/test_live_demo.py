@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.conftest import DEMO_SECRETS, DRIFT_OVERRIDE, free_port
+from tests.conftest import DEMO_COMPOSE, DEMO_SECRETS, DRIFT_OVERRIDE, container_states, free_port
 
 
 def run_verifier(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -200,3 +200,52 @@ def test_a_dev_only_port_must_not_be_published_in_production(start_stack):
     assert observed.startswith(f"published on 0.0.0.0:{stack.ports[5432]}")
     published = [f["id"] for f in report["findings"] if f["id"].startswith("postgres/port.published")]
     assert published == []
+
+
+def test_a_full_check_changes_nothing_it_looks_at(start_stack):
+    """Read-only by construction: the containers and the database are the same before and after a run."""
+    stack = start_stack()
+
+    def state() -> tuple:
+        containers = sorted((s["Id"], s["State"]["StartedAt"], s["RestartCount"], s["State"]["Status"])
+                            for s in container_states(stack.project) if "verifier.probe" not in s["Config"]["Labels"])
+        catalog = subprocess.run(
+            ["docker", "exec", stack.container("postgres"), "psql", "-U", "app", "-d", "app", "-Atc",
+             "select string_agg(datname, ',' order by datname) from pg_database union all "
+             "select string_agg(rolname, ',' order by rolname) from pg_roles union all "
+             "select string_agg(relname, ',' order by relname) from pg_class where relkind in ('r', 'v', 'S')"],
+            capture_output=True, text=True, check=True).stdout
+        return containers, catalog
+
+    before = state()
+    result = run_verifier("check", str(stack.document), "--project", stack.project, "--compose",
+                          str(DEMO_COMPOSE), "--format", "json", env=stack.environment)
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert state() == before
+
+
+def test_a_paused_service_is_named_as_such_and_the_run_ends(start_stack):
+    stack = start_stack()
+    subprocess.run(["docker", "pause", stack.container("api")], check=True, capture_output=True)
+    try:
+        code, report = check_json(stack, "--timeout", "20")
+    finally:
+        subprocess.run(["docker", "unpause", stack.container("api")], capture_output=True)
+    assert code == 1
+    findings = {f["id"]: f for f in report["findings"]}
+    assert (findings["api/container.running"]["status"], findings["api/container.running"]["observed"]) == (
+        "fail", "paused")
+    assert findings["api/http.health/GET /health"]["status"] == "skip"  # one failure, not ten
+
+
+def test_a_service_cut_off_its_network_is_unreachable_for_its_dependents(start_stack):
+    stack = start_stack()
+    api = stack.container("api")
+    network = f"{stack.project}_default"
+    subprocess.run(["docker", "network", "disconnect", network, api], check=True, capture_output=True)
+    code, report = check_json(stack, "--timeout", "20")
+    assert code == 1
+    findings = {f["id"]: f for f in report["findings"]}
+    assert findings["web/dependency.reachable/api"]["status"] == "fail"
+    assert findings["neuron/dependency.reachable/api"]["status"] == "fail"
+    assert "api" in findings["web/dependency.reachable/api"]["message"]
