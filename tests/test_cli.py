@@ -33,6 +33,21 @@ def test_engine_unreachable_exits_3_and_says_where_it_looked(tmp_path):
     assert result.stdout == ""
 
 
+def test_a_user_the_socket_refuses_exits_3_with_permission_denied():
+    """As `nobody` (Debian's python3 with this virtual environment's packages, which anyone may read):
+    the Engine's socket is root:docker 0660."""
+    import sysconfig
+
+    packages = sysconfig.get_paths()["purelib"]
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", f"PYTHONPATH={root}:{packages}",
+         "/usr/bin/python3", "-m", "verifier", "check", str(DEMO_DOCUMENT), "--project", "anything"],
+        capture_output=True, text=True, timeout=60, cwd="/")
+    assert result.returncode == 3, result.stderr
+    assert_one_sentence(result.stderr, "cannot reach the Docker Engine", "(permission denied)")
+
+
 def test_document_without_services_exits_2_naming_the_file(tmp_path):
     doc = tmp_path / "empty-architecture.md"
     doc.write_text("# Deployment Architecture\n\n## Service Specifications\n\nTBD\n")

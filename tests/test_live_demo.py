@@ -249,3 +249,26 @@ def test_a_service_cut_off_its_network_is_unreachable_for_its_dependents(start_s
     assert findings["web/dependency.reachable/api"]["status"] == "fail"
     assert findings["neuron/dependency.reachable/api"]["status"] == "fail"
     assert "api" in findings["web/dependency.reachable/api"]["message"]
+
+
+def test_a_container_removed_while_the_run_waits_is_reported_missing(start_stack):
+    """Removed in the middle of a --wait run: the next round sees it gone, and the run ends at its deadline."""
+    import time
+
+    stack = start_stack()
+    document = stack.document.read_text().replace("  - APP_ENV: development", "  - APP_ENV: staging")
+    stack.document.write_text(document)  # a drift that keeps it waiting, and that no crash ends early
+    verifier = subprocess.Popen([sys.executable, "-m", "verifier", "check", str(stack.document), "--project",
+                                 stack.project, "--wait", "12", "--format", "json"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, env=stack.environment)
+    try:
+        time.sleep(3)
+        subprocess.run(["docker", "rm", "-f", stack.container("web")], check=True, capture_output=True)
+        out, err = verifier.communicate(timeout=120)
+    finally:
+        verifier.kill()
+    assert verifier.returncode == 1, err
+    findings = {f["id"]: f for f in json.loads(out)["findings"]}
+    assert (findings["web/service.missing"]["status"], findings["web/service.missing"]["observed"]) == (
+        "fail", "no container")
+    assert findings["web/container.running"]["status"] == "skip"

@@ -76,16 +76,20 @@ def hopeless(stack: Stack) -> str | None:
                 return f"{container.name} is crash-looping ({container.restart_count} restarts)"
             if container.status == "exited" and container.restart_policy in ("no", "") and container.exit_code:
                 return f"{container.name} exited with code {container.exit_code} and is not restarted"
-            if container.health == "unhealthy":
+            if container.health == "unhealthy" and container.status == "running":  # not one being removed
                 return f"{container.name} is unhealthy: its healthcheck has run out of retries"
     return None
 
 
 def _with_prerequisites(plan: Plan, failing: Iterable[Check], findings: dict[str, Finding]) -> Plan:
-    """The failing checks, what they require (to run them at all) and what was skipped because of them."""
+    """The next round: the failing checks, what they require (to run them at all), what was skipped
+    because of them, what rests on a check that passes no more, and the root checks (a service's
+    containers are there): those read only the snapshot, and catch a container removed meanwhile."""
     by_id = {c.id: c for c in plan.checks}
     wanted = {c.id for c in failing}
     wanted |= {c.id for c in plan.checks if findings[c.id].status is Status.SKIP and c.skip_reason is None}
+    wanted |= {c.id for c in plan.checks if not c.requires}
+    wanted |= _resting_on(plan, {c.id for c in plan.checks if findings[c.id].status is not Status.PASS})
     stack = list(wanted)
     while stack:
         for required in by_id[stack.pop()].requires:
@@ -93,6 +97,15 @@ def _with_prerequisites(plan: Plan, failing: Iterable[Check], findings: dict[str
                 wanted.add(required)
                 stack.append(required)
     return Plan(plan.document_path, tuple(c for c in plan.checks if c.id in wanted))
+
+
+def _resting_on(plan: Plan, not_passing: set[str]) -> set[str]:
+    """The checks that require, directly or not, one of `not_passing` (the plan lists prerequisites first)."""
+    resting: set[str] = set()
+    for check in plan.checks:
+        if any(r in not_passing or r in resting for r in check.requires):
+            resting.add(check.id)
+    return resting
 
 
 PROBE_ROOM_SECONDS = 10.0
