@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DEMO_DOCUMENT
 
 
@@ -108,3 +110,40 @@ def test_model_json_has_every_fact_with_its_line_and_masks_documented_secrets(tm
     table = verifier("model", str(doc))
     assert "tok-canary-9d81" not in result.stdout + table.stdout
     assert "API_TOKEN=********" in table.stdout
+
+
+BAD_INPUTS = {
+    "a folder as the document": (lambda d: ["lint", str(d)], "is a directory"),
+    "a binary document": (lambda d: ["lint", str(_write(d / "doc.md", b"\x00\x01PNG" * 100))], "a binary file"),
+    "an empty document": (lambda d: ["lint", str(_write(d / "doc.md", b""))], "the document is empty"),
+    "a document that is not UTF-8": (lambda d: ["lint", str(_write(d / "doc.md", b"# a\n\xff\xfe\n"))],
+                                     "not UTF-8 text"),
+    "a missing compose file": (lambda d: ["diff", str(DEMO_DOCUMENT), "-f", str(d / "absent.yaml")], "no such file"),
+    "a folder as the compose file": (lambda d: ["diff", str(DEMO_DOCUMENT), "-f", str(d)], "is a directory"),
+    "a YAML alias bomb": (lambda d: ["diff", str(DEMO_DOCUMENT), "-f", str(_write(d / "c.yaml", _ALIAS_BOMB))],
+                          "alias"),
+    "a missing baseline": (lambda d: ["lint", str(DEMO_DOCUMENT), "--baseline", str(d / "absent.json")],
+                           "no such file"),
+    "a baseline that is not JSON": (lambda d: ["lint", str(DEMO_DOCUMENT), "--baseline",
+                                               str(_write(d / "b.json", b"{not json"))], "not JSON"),
+    "an output folder that does not exist": (lambda d: ["lint", str(DEMO_DOCUMENT), "-o",
+                                                        f"json={d / 'absent' / 'r.json'}"], "does not exist"),
+    "--fail-on new without a baseline": (lambda d: ["lint", str(DEMO_DOCUMENT), "--fail-on", "new"], "--baseline"),
+}
+_ALIAS_BOMB = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+               + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+                         for i in range(8))
+               + "services:\n  api:\n    image: x\n    labels: *i\n").encode()
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_sentence_and_exit_2(tmp_path, case):
+    arguments, fragment = BAD_INPUTS[case]
+    result = verifier(*arguments(tmp_path))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert_one_sentence(result.stderr, fragment)
