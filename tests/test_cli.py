@@ -35,19 +35,31 @@ def test_engine_unreachable_exits_3_and_says_where_it_looked(tmp_path):
     assert result.stdout == ""
 
 
-def test_a_user_the_socket_refuses_exits_3_with_permission_denied():
-    """As `nobody` (Debian's python3 with this virtual environment's packages, which anyone may read):
-    the Engine's socket is root:docker 0660."""
+def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+    """The verifier as `nobody`: Debian's python3 with this virtual environment's packages (anyone may read them)."""
     import sysconfig
 
-    packages = sysconfig.get_paths()["purelib"]
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", f"PYTHONPATH={root}:{packages}",
-         "/usr/bin/python3", "-m", "verifier", "check", str(DEMO_DOCUMENT), "--project", "anything"],
+    return subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env",
+         f"PYTHONPATH={root}:{sysconfig.get_paths()['purelib']}", "/usr/bin/python3", "-m", "verifier", *args],
         capture_output=True, text=True, timeout=60, cwd="/")
+
+
+def test_a_user_the_socket_refuses_exits_3_with_permission_denied():
+    """The Engine's socket is root:docker 0660."""
+    result = as_nobody("check", str(DEMO_DOCUMENT), "--project", "anything")
     assert result.returncode == 3, result.stderr
     assert_one_sentence(result.stderr, "cannot reach the Docker Engine", "(permission denied)")
+
+
+def test_an_unreadable_document_exits_2_with_permission_denied(tmp_path):
+    document = tmp_path / "deployment-architecture.md"
+    document.write_text(DEMO_DOCUMENT.read_text())
+    document.chmod(0o600)
+    result = as_nobody("lint", str(document))
+    assert result.returncode == 2, result.stderr
+    assert_one_sentence(result.stderr, str(document), "permission denied")
 
 
 def test_document_without_services_exits_2_naming_the_file(tmp_path):
