@@ -64,10 +64,13 @@ _INTERPOLATION = st.text(alphabet=st.sampled_from(list("${}:-?+_AZaz09 \\'\"\n")
 @settings(max_examples=500, deadline=None)
 @given(text=_INTERPOLATION, variables=st.dictionaries(st.sampled_from(["A", "Z", "a_9", "_"]), st.text(max_size=5)))
 def test_interpolation_returns_text_or_names_the_missing_variable(text, variables):
+    """Or says the expression is malformed (ValueError, which the compose reader turns into InputError)."""
     try:
         result = interpolate(text, variables)
     except MissingVariable as missing:
         assert missing.name and missing.message is not None
+    except ValueError as malformed:
+        assert "interpolation" in str(malformed) or "unclosed" in str(malformed)
     else:
         assert isinstance(result, str)
         if "$" not in text:

@@ -272,3 +272,25 @@ def test_a_container_removed_while_the_run_waits_is_reported_missing(start_stack
     assert (findings["web/service.missing"]["status"], findings["web/service.missing"]["observed"]) == (
         "fail", "no container")
     assert findings["web/container.running"]["status"] == "skip"
+
+
+def test_postgres_out_of_connection_slots_is_rejecting_connections(start_stack):
+    import psycopg
+
+    stack = start_stack()
+    held = []
+    try:
+        while len(held) < 300:  # PostgreSQL's default is 100
+            try:
+                held.append(psycopg.connect(host="127.0.0.1", port=stack.ports[5432], user="app", dbname="app",
+                                            password=DEMO_SECRETS[0], connect_timeout=5))
+            except psycopg.OperationalError as exc:
+                assert "too many clients" in str(exc) or "connection slots" in str(exc), exc
+                break
+        code, report = check_json(stack, "--timeout", "20")
+    finally:
+        for connection in held:
+            connection.close()
+    ready = next(f for f in report["findings"] if f["id"] == "postgres/postgres.ready")
+    assert (ready["status"], ready["observed"]) == ("fail", "rejecting connections")
+    assert code == 1

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from verifier.waiting import Deadlines
 
 DEFAULT_TIMEOUT = 30.0
+EXIT_GRACE_SECONDS = 2.0  # for probe threads still finishing when the report is out
 INTERRUPTED, TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 PROBE_TIMEOUT = 5.0
 
@@ -385,6 +386,10 @@ def _terminate(signum: int, frame: object) -> None:
 def run() -> None:
     """The `verifier` program: main(), then an exit that no stuck probe thread can hold up."""
     code = main()
+    grace = time.monotonic() + EXIT_GRACE_SECONDS
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, grace - time.monotonic()))  # one finishing a removal, say
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         # A probe abandoned at the deadline is still blocked on the network: the report is out, so
         # leave now rather than wait for it (the interpreter would join its thread at exit).

@@ -188,7 +188,7 @@ def remove_probe_containers() -> int:
         if not _lifecycle["started"]:
             return 0
     import docker
-    from docker.errors import DockerException, NotFound
+    from docker.errors import APIError, DockerException, NotFound
 
     removed = 0
     try:
@@ -198,8 +198,9 @@ def remove_probe_containers() -> int:
                 try:
                     container.remove(force=True)
                     removed += 1
-                except NotFound:  # removed by its own `remove=True` meanwhile
+                except (NotFound, APIError):  # being removed by its own thread meanwhile
                     pass
+            _wait_until_gone(client)
         finally:
             client.close()
     except DockerException:
@@ -223,3 +224,14 @@ def _exec(client: DockerClient, container: ContainerState, payload: str) -> byte
     except APIError:  # the runtime could not start python3 at all
         return None
     return result.output if result.exit_code == 0 else None
+
+
+def _wait_until_gone(client: DockerClient, seconds: float = 5.0) -> None:
+    """Until no container of this run is listed (a removal in progress still is), or `seconds` pass."""
+    import time
+
+    give_up = time.monotonic() + seconds
+    while client.containers.list(all=True, filters={"label": f"{RUN_LABEL}={RUN_ID}"}):
+        if time.monotonic() > give_up:
+            return
+        time.sleep(0.1)

@@ -16,7 +16,8 @@ class MissingVariable(Exception):
 
 
 def interpolate(text: str, variables: Mapping[str, str]) -> str:
-    """One string with every variable replaced; raises MissingVariable for an unset required one."""
+    """One string with every variable replaced; raises MissingVariable for an unset required one and
+    ValueError for a malformed expression (`${`, `${V:}`)."""
     out: list[str] = []
     index = 0
     while index < len(text):
