@@ -41,11 +41,12 @@ DEFAULT_TIMEOUT = 30.0
 EXIT_GRACE_SECONDS = 2.0  # for probe threads still finishing when the report is out
 INTERRUPTED, TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 PROBE_TIMEOUT = 5.0
+DEFAULT_CONCURRENCY = 16
 
 
 def verify(document_path: Path, compose_files: Sequence[Path], project: str | None, timeout: float,
            wait: float | None = None, network: InNetworkSettings | None = None,
-           environment: str = DEVELOPMENT) -> Report:
+           environment: str = DEVELOPMENT, concurrency: int = DEFAULT_CONCURRENCY) -> Report:
     """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms.
     `environment` is the deployment the stack stands for: it decides which ports may be published."""
     from verifier.document import read_document
@@ -79,10 +80,10 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         )
     redact = _redactor(stack, target.compose)
     if wait is None:
-        live = _run_once(plan, stack, redact, started + timeout, timeout)
+        live = _run_once(plan, stack, redact, started + timeout, timeout, concurrency)
     else:
         live = _run_waiting(plan, lambda: gather(plan, look(), network), redact, timeout,
-                            _deadlines(wait, started, document, target.compose))
+                            _deadlines(wait, started, document, target.compose), concurrency)
     return _report(document, _target(stack.project, stack.engine, target.compose, environment), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
 
@@ -112,21 +113,24 @@ def _redactor(stack: Stack, compose: ComposeProject | None) -> Redactor:
     return Redactor(secrets)
 
 
-def _run_once(plan: Plan, stack: Stack, redact: Redactor, deadline: float, timeout: float) -> tuple[Finding, ...]:
+def _run_once(plan: Plan, stack: Stack, redact: Redactor, deadline: float, timeout: float,
+              concurrency: int) -> tuple[Finding, ...]:
     from verifier.progress import progress_display
     from verifier.runner import RunLimits, run_plan
 
+    limits = RunLimits(deadline, min(PROBE_TIMEOUT, timeout), concurrency)
     with progress_display(len(plan.checks)) as progress:
-        return run_plan(plan, stack, RunLimits(deadline, min(PROBE_TIMEOUT, timeout)), redact, progress)
+        return run_plan(plan, stack, limits, redact, progress)
 
 
 def _run_waiting(plan: Plan, look: Callable[[], Stack], redact: Redactor, timeout: float,
-                 deadlines: Deadlines) -> tuple[Finding, ...]:
+                 deadlines: Deadlines, concurrency: int) -> tuple[Finding, ...]:
     from verifier.runner import RunLimits
     from verifier.waiting import run_waiting
 
     def round_limits() -> RunLimits:
-        return RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout), retry=False)
+        return RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
+                         concurrency, retry=False)
 
     return run_waiting(plan, look, round_limits, redact, deadlines)
 
@@ -219,8 +223,10 @@ def lint(document_path: Path) -> Report:
 def _check(args: argparse.Namespace) -> int:
     from verifier.innet import InNetworkSettings
 
-    report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait,
-                    InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image), args.environment)
+    network = InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image,
+                                workers=min(args.concurrency, InNetworkSettings.workers))
+    report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait, network,
+                    args.environment, args.concurrency)
     return _render(report, args)
 
 
@@ -284,6 +290,12 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _positive_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 256:
+        raise argparse.ArgumentTypeError(f"a whole number from 1 to 256, not {text!r}")
+    return int(text)
+
+
 def _environment_name(text: str) -> str:
     try:
         return ENVIRONMENTS[text.strip().lower()]
@@ -311,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="re-run the checks not yet passing until the stack conforms or SECONDS pass "
                             "(without a value: the healthchecks' own start budget); ends early when a service "
                             "crash-loops, exits or turns unhealthy")
+    check.add_argument("--concurrency", type=_positive_count, default=DEFAULT_CONCURRENCY, metavar="N",
+                       help=f"probes run at once (default {DEFAULT_CONCURRENCY}; 1 runs them one after another)")
     check.add_argument("--no-exec", action="store_true",
                        help="never run anything beside or inside the containers (in-network checks are skipped)")
     check.add_argument("--probe-image", default="verifier-probe:1", metavar="IMAGE",

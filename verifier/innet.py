@@ -63,6 +63,7 @@ print(json.dumps(out))
 class InNetworkSettings:
     allowed: bool = True  # False with --no-exec
     probe_image: str = DEFAULT_PROBE_IMAGE
+    workers: int = 8  # services looked into at once
 
 
 def request_for(check: Check, stack: Stack) -> NetRequest | None:
@@ -110,7 +111,7 @@ def gather(plan: Plan, stack: Stack, settings: InNetworkSettings) -> Stack:
         facts = {s: NetworkFacts("", unavailable="--no-exec forbids running anything beside or in the containers")
                  for s in wanted}
         return stack.with_network(MappingProxyType(facts))
-    pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="innet")
+    pool = ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="innet")
     futures = {service: pool.submit(_service_facts, stack, service, sorted(requests, key=repr), settings)
                for service, requests in wanted.items()}
     pool.shutdown(wait=False)  # the threads finish their probe; nobody waits for them here
