@@ -81,7 +81,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     if wait is None:
         live = _run_once(plan, stack, redact, started + timeout, timeout, concurrency)
     else:
-        live = _run_waiting(plan, lambda: gather(plan, look(), network), redact, timeout,
+        live = _run_waiting(plan, lambda round_plan: gather(round_plan, look(), network), redact, timeout,
                             _deadlines(wait, started, document, target.compose), concurrency)
     return _report(document, _target(stack.project, stack.engine, target.compose, environment), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
@@ -122,7 +122,7 @@ def _run_once(plan: Plan, stack: Stack, redact: Redactor, deadline: float, timeo
         return run_plan(plan, stack, limits, redact, progress)
 
 
-def _run_waiting(plan: Plan, look: Callable[[], Stack], redact: Redactor, timeout: float,
+def _run_waiting(plan: Plan, look: Callable[[Plan], Stack], redact: Redactor, timeout: float,
                  deadlines: Deadlines, concurrency: int) -> tuple[Finding, ...]:
     from verifier.runner import RunLimits
     from verifier.waiting import run_waiting

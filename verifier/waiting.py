@@ -28,14 +28,16 @@ class Deadlines:
         return min(self.services.get(service, self.run), self.run)
 
 
-def run_waiting(plan: Plan, snapshot: Callable[[], Stack], round_limits: Callable[[], RunLimits],
+def run_waiting(plan: Plan, snapshot: Callable[[Plan], Stack], round_limits: Callable[[], RunLimits],
                 redact: Redactor, deadlines: Deadlines) -> tuple[Finding, ...]:
+    """`snapshot(round)` looks at the stack for one round's checks only: a round that waits for one
+    healthcheck does not look inside every service again."""
     findings: dict[str, Finding] = {}
     out_of_time: dict[str, str] = {}  # check id -> why it is no longer waited for
     to_run = plan
     delay = 0.05
     while True:
-        stack = snapshot()
+        stack = snapshot(to_run)
         for finding in run_plan(to_run, stack, round_limits(), redact):
             findings[finding.id] = finding
         waiting_for = [c for c in plan.checks if findings[c.id].status in _NOT_YET and c.id not in out_of_time]
