@@ -219,12 +219,14 @@ def _exec(client: DockerClient, container: ContainerState, payload: str) -> byte
     """None when the container has no python3 (or the script failed in it)."""
     from docker.errors import APIError
 
+    api = client.api  # by the id the snapshot has: no second inspect of the container
     try:
-        result = client.containers.get(container.id).exec_run(["python3", "-I", "-S", "-c", SCRIPT, payload],
-                                                               stdout=True, stderr=False)
+        execution = api.exec_create(container.id, ["python3", "-I", "-S", "-c", SCRIPT, payload], stderr=False)
+        output = api.exec_start(execution["Id"])
+        exit_code = api.exec_inspect(execution["Id"]).get("ExitCode")
     except APIError:  # the runtime could not start python3 at all
         return None
-    return result.output if result.exit_code == 0 else None
+    return output if exit_code == 0 else None
 
 
 def _wait_until_gone(client: DockerClient, seconds: float = 5.0) -> None:
