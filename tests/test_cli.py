@@ -136,6 +136,9 @@ BAD_INPUTS = {
                           "alias"),
     "a missing baseline": (lambda d: ["lint", str(DEMO_DOCUMENT), "--baseline", str(d / "absent.json")],
                            "no such file"),
+    "a missing baseline, said before any check runs": (
+        lambda d: ["check", str(DEMO_DOCUMENT), "-p", "vt-no-such-project", "--baseline", str(d / "absent.json")],
+        "absent.json: no such file"),
     "a baseline that is not JSON": (lambda d: ["lint", str(DEMO_DOCUMENT), "--baseline",
                                                str(_write(d / "b.json", b"{not json"))], "not JSON"),
     "an output folder that does not exist": (lambda d: ["lint", str(DEMO_DOCUMENT), "-o",

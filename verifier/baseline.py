@@ -6,6 +6,8 @@ same check as last night whatever else changed in the document.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -18,17 +20,30 @@ REPORT_SCHEMA = "verifier.report/v1"
 MAX_REPORT_BYTES = 50 * 1024 * 1024
 
 
-def compare_with(path: Path, findings: tuple[Finding, ...]) -> Comparison:
+@dataclass(frozen=True)
+class Baseline:
+    path: str
+    started_at: str
+    drift: Mapping[tuple[str, str], Finding]  # finding key -> the finding that drifted then
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read before the run, so that a wrong path or file is said at once, not after a long check."""
     _, text = read_text_file(path, "a verifier JSON report", MAX_REPORT_BYTES)
     try:
         previous = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
-    started_at, before = _drift_of(previous, path)
+    started_at, drift = _drift_of(previous, path)
+    return Baseline(str(path), started_at, MappingProxyType(drift))
+
+
+def compare(baseline: Baseline, findings: tuple[Finding, ...]) -> Comparison:
+    before = baseline.drift
     now = {f.key: f for f in findings}
     changes = {f.key: (Change.STILL if f.key in before else Change.NEW) for f in findings if f.status in DRIFT}
     resolved = tuple(finding for key, finding in before.items() if key not in now or now[key].status not in DRIFT)
-    return Comparison(str(path), started_at, MappingProxyType(changes), resolved)
+    return Comparison(baseline.path, baseline.started_at, MappingProxyType(changes), resolved)
 
 
 def _drift_of(report: Any, path: Path) -> tuple[str, dict[tuple[str, str], Finding]]:

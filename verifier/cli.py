@@ -268,13 +268,11 @@ def _render(report: Report, args: argparse.Namespace) -> int:
     """The report compared with --baseline if given, written to every --output and to standard output."""
     from verifier.output import Outputs, deliver
 
-    if args.baseline is not None:
-        from verifier.baseline import compare_with
+    if args.previous is not None:
+        from verifier.baseline import compare
 
-        report = dataclasses.replace(report, comparison=compare_with(args.baseline, report.findings),
+        report = dataclasses.replace(report, comparison=compare(args.previous, report.findings),
                                      failing_on=args.fail_on)
-    elif args.fail_on == "new":
-        raise UsageError("--fail-on new compares with a previous report: give it with --baseline PREVIOUS.json")
     deliver(report, Outputs(args.format, tuple(args.output or ()), args.quiet))
     return report.exit_code
 
@@ -314,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()  # only there can signals be caught
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
+        _read_baseline(args)
         return int(args.handler(args))
     except VerifierError as exc:
         if args.debug:
@@ -334,6 +333,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
         _leave_nothing_behind()
+
+
+def _read_baseline(args: argparse.Namespace) -> None:
+    """--baseline is read, and --fail-on checked, before the run: a mistake there is said at once."""
+    if "baseline" not in args:  # a command without report options
+        return
+    if args.fail_on == "new" and args.baseline is None:
+        raise UsageError("--fail-on new compares with a previous report: give it with --baseline PREVIOUS.json")
+    from verifier.baseline import load_baseline
+
+    args.previous = load_baseline(args.baseline) if args.baseline is not None else None
 
 
 def _leave_nothing_behind() -> None:

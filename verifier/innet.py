@@ -130,6 +130,8 @@ def _service_facts(stack: Stack, service: str, requests: list[NetRequest], setti
     client = docker.from_env(timeout=30)
     try:
         output, method = _look_from_inside(client, running[0], payload, stack.project, settings)
+        if output is None and _lifecycle["closing"]:
+            return NetworkFacts("", unavailable="the run was ending: no probe container was started")
         if output is None:
             return NetworkFacts("", unavailable=f"the probe image {settings.probe_image} is not on the Engine "
                                                 f"and {running[0].name} has no python3 to run the probe")
