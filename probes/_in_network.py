@@ -1,16 +1,22 @@
-"""What probes that look from inside a namespace share: finding their fact, or why there is none."""
+"""What probes that look from inside the stack's networks share: finding their fact, or why there is none."""
 from __future__ import annotations
 
+from verifier.checks import Check
 from verifier.findings import Observation, Status
+from verifier.innet import request_for
 from verifier.stack import NetRequest, NetResult, Stack
 
 
-def facts_for(stack: Stack, service: str, request: NetRequest) -> tuple[NetResult, str, Observation | None]:
-    facts = stack.network.get(service)
-    if facts is None or facts.unavailable is not None:
-        reason = facts.unavailable if facts is not None else "no in-network facts were gathered"
-        return NetResult(False), "", Observation(Status.SKIP, "not checked", reason)
+def facts_for(check: Check, stack: Stack) -> tuple[NetRequest | None, NetResult, str, Observation | None]:
+    """The request the check rests on, its result, how it was looked at (say "docker exec in api"), and
+    the skip to report instead when there is no result."""
+    request = request_for(check, stack)
+    facts = stack.network.get(check.runs_as)
+    if request is None or facts is None or facts.unavailable is not None:
+        reason = facts.unavailable if facts is not None and facts.unavailable else "no in-network facts were gathered"
+        return request, NetResult(False), "", Observation(Status.SKIP, "not checked", reason)
     result = facts.results.get(request)
     if result is None:
-        return NetResult(False), facts.method, Observation(Status.SKIP, "not checked", "this request was not made")
-    return result, facts.method, None
+        return request, NetResult(False), facts.method, Observation(Status.SKIP, "not checked",
+                                                                    "this request was not made")
+    return request, result, facts.method, None

@@ -19,6 +19,12 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
                            f"this machine has Compose {target.compose_version}, whose hashes differ; "
                            "the other live checks compare the definition field by field")
     stale = [c for c in containers if c.config_hash != target.config_hash]
+    joined = [c for c in stale if c.network_mode.startswith("container:")]
+    if joined:
+        return Observation(Status.SKIP, "hash not comparable",
+                           f"{joined[0].name} joins another container's network namespace: Compose hashes its "
+                           "definition with that container's id in place of `service:...`, a hash `config --hash` "
+                           "cannot give; the other live checks compare the definition field by field")
     if stale:
         return Observation(Status.FAIL, "created from an older definition",
                            f"{', '.join(c.name for c in stale)} predates the compose file's definition of "

@@ -1,15 +1,15 @@
-"""dependency.reachable: from inside the dependent's network namespace, the dependency's name
-resolves and its port connects, as the dependent itself would reach it."""
+"""dependency.reachable: from inside the dependent's networks, the dependency's name resolves and its
+port connects, as the dependent itself would reach it."""
 from probes._in_network import facts_for
 from verifier.checks import Check, ReachTarget
 from verifier.findings import Observation, Status
-from verifier.stack import NetRequest, Stack
+from verifier.stack import Stack
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     target = check.target
     assert isinstance(target, ReachTarget)
-    result, method, skipped = facts_for(stack, check.runs_as, NetRequest("tcp", target.host, target.port))
+    _, result, method, skipped = facts_for(check, stack)
     if skipped is not None:
         return skipped
     if result.ok:

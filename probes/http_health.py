@@ -12,7 +12,7 @@ import httpx
 from probes._in_network import facts_for
 from verifier.checks import Check, HttpTarget
 from verifier.findings import Observation, Status
-from verifier.stack import NetRequest, Stack
+from verifier.stack import Stack
 
 READ_ONLY_METHODS = ("GET", "HEAD")
 BODY_LIMIT = 64 * 1024
@@ -33,12 +33,12 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
 
 
 def _from_inside(check: Check, target: HttpTarget, stack: Stack) -> Observation:
-    """The port is not published: ask from inside the service's own network namespace."""
-    request = NetRequest("http", "127.0.0.1", target.container_port, target.path, target.method)
-    result, method, skipped = facts_for(stack, check.runs_as, request)
+    """The port is not published: ask from inside the stack's network, at the service's address there."""
+    request, result, method, skipped = facts_for(check, stack)
     if skipped is not None:
         return skipped
-    url = f"http://127.0.0.1:{target.container_port}{target.path} inside {check.runs_as}"
+    host = f"[{request.host}]" if ":" in request.host else request.host
+    url = f"http://{host}:{target.container_port}{target.path} ({check.runs_as}'s address on its network)"
     if not result.ok or result.status is None:
         return Observation(Status.FAIL, "no answer", f"{target.method} {url}: {result.detail} ({method})",
                            transient=True)

@@ -223,7 +223,7 @@ def _check(args: argparse.Namespace) -> int:
     from verifier.innet import InNetworkSettings
 
     network = InNetworkSettings(allowed=not args.no_exec, probe_image=args.probe_image,
-                                workers=min(args.concurrency, InNetworkSettings.workers))
+                                workers=args.concurrency)
     report = verify(args.document, args.compose or (), args.project, args.timeout, args.wait, network,
                     args.environment, args.concurrency)
     return _render(report, args)

@@ -73,6 +73,19 @@ class ContainerState:
     depends_on: Mapping[str, str]  # service -> condition, from Compose v2's label; empty for v1
     # Environments hold credentials: kept out of repr so no traceback or debug print shows them.
     environment: Mapping[str, str] = field(repr=False)
+    addresses: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # network -> IP
+    network_view: tuple[str, ...] = ()  # what decides what the container's connections see; see below
+    network_mode: str = ""  # the Engine's: a network's name, "host", "none" or "container:<id>"
+
+    @property
+    def address(self) -> str:
+        """Where its peers reach it: its address on its first network; loopback for a container with
+        no network of its own (`network_mode: host`, `none`, `container:...`), which is looked at from
+        inside itself."""
+        for network in sorted(self.addresses):
+            if self.addresses[network]:
+                return self.addresses[network]
+        return "127.0.0.1"
 
     def bindings(self, container_port: int, protocol: str = "tcp") -> tuple[PortBinding, ...]:
         return tuple(
@@ -245,7 +258,31 @@ def _container_state(attrs: dict[str, Any]) -> ContainerState | None:
         started_at=state.get("StartedAt") or "",
         depends_on=MappingProxyType(_depends_on(labels.get(DEPENDS_ON_LABEL, ""))),
         environment=MappingProxyType(_environment(config.get("Env") or [])),
+        addresses=MappingProxyType(_addresses(attrs)),
+        network_view=_network_view(attrs),
+        network_mode=host.get("NetworkMode") or "",
     )
+
+
+def _addresses(attrs: dict[str, Any]) -> dict[str, str]:
+    networks = (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+    return {name: (settings or {}).get("IPAddress") or (settings or {}).get("GlobalIPv6Address") or ""
+            for name, settings in networks.items()}
+
+
+def _network_view(attrs: dict[str, Any]) -> tuple[str, ...]:
+    """The networks a container is on and what its resolver is told besides (extra hosts, DNS servers,
+    legacy links): two containers alike in all of these reach the same names and addresses. Empty for
+    a container that shares a namespace or has none of its own: only it sees what it sees."""
+    host = attrs.get("HostConfig") or {}
+    mode = host.get("NetworkMode") or ""
+    if mode in ("host", "none") or mode.startswith("container:"):
+        return ()
+    networks = sorted(_addresses(attrs))
+    if not networks:
+        return ()
+    resolver = [f"{key}={sorted(host.get(key) or ())}" for key in ("ExtraHosts", "Dns", "DnsSearch", "DnsOptions", "Links")]
+    return (*networks, *resolver)
 
 
 def _depends_on(label: str) -> dict[str, str]:

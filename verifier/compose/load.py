@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from verifier.compose.merge import (
     service_as_mappings,
     strip_markers,
 )
-from verifier.compose.model import ComposeProject
+from verifier.compose.model import ComposeProject, ComposeService
 from verifier.compose.services import read_service
 from verifier.compose.yamlfile import Override, Reset, read_yaml
 from verifier.errors import InputError
@@ -54,12 +55,23 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
         if not service.profiles or set(service.profiles) & active or "*" in active:
             read[str(name)] = service
     _check_dependencies(read, services, files[0])
+    read = _with_shared_namespaces(read, services)
     return ComposeProject(
         name=project,
         files=tuple(files),
         directory=directory,
         services=dict(sorted(read.items())),
     )
+
+
+def _with_shared_namespaces(read: dict[str, ComposeService], definitions: dict) -> dict[str, ComposeService]:
+    """`network_mode: service:X` joins X's network namespace, and so X's networks."""
+    shared = {}
+    for name, service in read.items():
+        mode = str(definitions[name].get("network_mode") or "")
+        host = read.get(mode.removeprefix("service:")) if mode.startswith("service:") else None
+        shared[name] = replace(service, networks=host.networks) if host is not None else service
+    return shared
 
 
 def normalized(project: ComposeProject) -> dict[str, Any]:
