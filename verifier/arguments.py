@@ -57,7 +57,8 @@ def build_parser(handlers: Mapping[str, Callable[[argparse.Namespace], int]]) ->
                             "(without a value: the healthchecks' own start budget); ends early when a service "
                             "crash-loops, exits or turns unhealthy")
     check.add_argument("--concurrency", type=_positive_count, default=DEFAULT_CONCURRENCY, metavar="N",
-                       help=f"probes run at once (default {DEFAULT_CONCURRENCY}; 1 runs them one after another)")
+                       help=f"probes, container inspects and in-network requests at once (default "
+                            f"{DEFAULT_CONCURRENCY}; 1 does one thing at a time, gentlest on a busy Engine)")
     check.add_argument("--no-exec", action="store_true",
                        help="never run anything beside or inside the containers (in-network checks are skipped)")
     check.add_argument("--probe-image", default="verifier-probe:1", metavar="IMAGE",

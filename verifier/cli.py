@@ -61,7 +61,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     network = network or InNetworkSettings()
 
     def look() -> Stack:
-        return snapshot_stack(target.project, timeout=min(timeout, 10.0))
+        return snapshot_stack(target.project, timeout=min(timeout, 10.0), workers=concurrency)
 
     # The Engine and Compose answer while the document is read: they are the slow part of a run.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="early") as early:

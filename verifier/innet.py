@@ -188,7 +188,7 @@ def _look_facts(look: _Look, project: str, settings: InNetworkSettings) -> Netwo
     requests = sorted(look.requests, key=repr)
     vantage = look.vantage
     try:
-        client = _client()
+        client = _client(settings.workers)
         results: list[dict] = []
         for chunk in _chunks(requests):
             payload = json.dumps([{"kind": r.kind, "host": r.host, "port": r.port, "path": r.path,
@@ -213,13 +213,14 @@ def _chunks(requests: list[NetRequest], size: int = 300) -> Iterator[list[NetReq
         yield requests[start:start + size]
 
 
-def _client() -> DockerClient:
-    """One Engine client for every look of the run: its connection pool is shared by their threads."""
+def _client(workers: int) -> DockerClient:
+    """One Engine client for every look of the run: its connection pool is shared by their threads (and
+    holds a connection for each, or urllib3 warns on standard error)."""
     with _CLIENT_LOCK:
         if _shared["client"] is None:
             import docker
 
-            _shared["client"] = docker.from_env(timeout=30, max_pool_size=32)  # the process's end closes it
+            _shared["client"] = docker.from_env(timeout=30, max_pool_size=max(workers, 1))  # closed at exit
         return _shared["client"]
 
 

@@ -172,15 +172,16 @@ def engine_host(url: str) -> str:
     return "127.0.0.1"
 
 
-def snapshot_stack(project: str, timeout: float = 10.0) -> Stack:
+def snapshot_stack(project: str, timeout: float = 10.0, workers: int = 8) -> Stack:
+    """The project's containers as the Engine shows them now; `workers` inspects at once."""
     import docker  # imported here: the Docker SDK is slow to import and `--help` needs none of it
     from docker.errors import DockerException
 
     url = engine_url()
     try:
-        client = docker.from_env(timeout=max(1, int(timeout)))
+        client = docker.from_env(timeout=max(1, int(timeout)), max_pool_size=max(workers, 1))
         try:
-            inspected = _inspect_all(client, project)
+            inspected = _inspect_all(client, project, workers)
         finally:
             client.close()
     except DockerException as exc:
@@ -201,7 +202,7 @@ def snapshot_stack(project: str, timeout: float = 10.0) -> Stack:
     )
 
 
-def _inspect_all(client: Any, project: str) -> list[dict[str, Any]]:
+def _inspect_all(client: Any, project: str, workers: int) -> list[dict[str, Any]]:
     """One listing, then every container's inspect at once: one after another, they are most of a
     snapshot's time on a large stack. A container removed in between is left out."""
     from concurrent.futures import ThreadPoolExecutor
@@ -216,7 +217,7 @@ def _inspect_all(client: Any, project: str) -> list[dict[str, Any]]:
         except NotFound:
             return None
 
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="inspect") as pool:
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inspect") as pool:
         return [attrs for attrs in pool.map(inspect, [c["Id"] for c in listed]) if attrs is not None]
 
 
