@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -466,6 +467,8 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("curl"):
         raise SystemExit("curl is missing: run bench/run, which installs it")
+    # A terminated benchmark still takes its stacks down: the `finally` blocks run on SystemExit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     others = running_containers()
     workdir = Path(tempfile.mkdtemp(prefix="verifier-bench-"))
     try:
