@@ -5,6 +5,7 @@ are ever sent: the verifier must not change what it checks.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import httpx
@@ -16,6 +17,8 @@ from verifier.stack import Stack
 
 READ_ONLY_METHODS = ("GET", "HEAD")
 BODY_LIMIT = 64 * 1024
+_CLIENT_LOCK = threading.Lock()
+_shared: dict[str, httpx.Client] = {}
 
 
 def probe(check: Check, stack: Stack, timeout: float) -> Observation:
@@ -47,13 +50,13 @@ def _from_inside(check: Check, target: HttpTarget, stack: Stack) -> Observation:
 
 def _request(target: HttpTarget, url: str, timeout: float) -> Observation:
     try:
-        with plain_http_client(timeout) as client:
-            started = time.perf_counter()
-            with client.stream(target.method, url) as response:
-                status = response.status_code
-                reason = response.reason_phrase
-                wanted = target.body_contains and target.method == "GET"
-                body = body_start(response, time.monotonic() + timeout).decode("utf-8", "replace") if wanted else ""
+        client = plain_http_client()
+        started = time.perf_counter()
+        with client.stream(target.method, url, timeout=timeout) as response:
+            status = response.status_code
+            reason = response.reason_phrase
+            wanted = target.body_contains and target.method == "GET"
+            body = body_start(response, time.monotonic() + timeout).decode("utf-8", "replace") if wanted else ""
     except httpx.ConnectError:
         return Observation(Status.FAIL, "connection refused",
                            f"{target.method} {url}: nothing accepts connections", transient=True)
@@ -94,7 +97,12 @@ def body_start(response: httpx.Response, deadline: float) -> bytes:
     return b"".join(chunks)[:BODY_LIMIT]
 
 
-def plain_http_client(timeout: float) -> httpx.Client:
-    """For http:// URLs only (redirects are not followed), so no trust store is loaded: that costs 60 ms
-    of CPU per client. trust_env=False: a proxy from the environment must not stand between us and the stack."""
-    return httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=False)
+def plain_http_client() -> httpx.Client:
+    """The run's one client, shared by the probes' threads (each request gives its own timeout): a client
+    costs an SSL context to build, which 50 probe threads contending for the interpreter made a fifth of
+    a large check. For http:// URLs only (redirects are not followed), so no trust store is loaded.
+    trust_env=False: a proxy from the environment must not stand between us and the stack."""
+    with _CLIENT_LOCK:
+        if "client" not in _shared:
+            _shared["client"] = httpx.Client(follow_redirects=False, trust_env=False, verify=False)
+        return _shared["client"]

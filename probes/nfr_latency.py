@@ -27,14 +27,14 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     deadline = time.monotonic() + timeout
     timings: list[float] = []
     try:
-        with plain_http_client(timeout) as client:
-            for _ in range(target.samples):
-                if time.monotonic() >= deadline:
-                    break
-                started = time.perf_counter()
-                with client.stream("GET", url) as response:
-                    body_start(response, deadline)
-                timings.append((time.perf_counter() - started) * 1000)
+        client = plain_http_client()
+        for _ in range(target.samples):
+            if time.monotonic() >= deadline:
+                break
+            started = time.perf_counter()
+            with client.stream("GET", url, timeout=max(0.1, deadline - time.monotonic())) as response:
+                body_start(response, deadline)
+            timings.append((time.perf_counter() - started) * 1000)
     except httpx.HTTPError as exc:
         return Observation(Status.ERROR, "not measured", f"GET {url}: {type(exc).__name__}", transient=True)
     if not timings:

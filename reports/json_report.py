@@ -11,8 +11,8 @@ SCHEMA = "verifier.report/v1"
 
 
 def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
-    json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    # One write: json.dump would write each of a large report's hundred thousand pieces on its own.
+    stream.write(json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n")
 
 
 def as_dict(report: Report) -> dict[str, Any]:

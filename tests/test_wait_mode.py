@@ -85,3 +85,28 @@ def test_wait_without_a_value_gives_each_service_its_healthcheck_budget(tmp_path
         assert "still so after worker's healthcheck budget" in mode["message"]
     finally:
         compose(files, project, "down", "-v", "-t", "1", env=env)
+
+
+def test_wait_mode_wakes_when_a_container_of_the_project_changes():
+    """The Engine's events end a pause between rounds early; another project's containers do not."""
+    from verifier.changes import StackChanges
+
+    project = f"vt-{uuid.uuid4().hex[:8]}"
+    started: list[str] = []
+
+    def start_container(in_project: str) -> None:
+        started.append(subprocess.run(["docker", "run", "-d", "--rm", "--label",
+                                       f"com.docker.compose.project={in_project}",
+                                       "verifier-fixture-base:bookworm", "sleep", "60"],
+                                      capture_output=True, text=True, check=True).stdout.strip())
+
+    try:
+        with StackChanges(project) as changes:
+            assert not changes.pause(1.0)  # nothing of this project changed
+            start_container(project + "-other")
+            assert not changes.pause(1.0)
+            start_container(project)
+            assert changes.pause(60)
+    finally:
+        if started:
+            subprocess.run(["docker", "rm", "-f", *started], capture_output=True, check=False)

@@ -82,7 +82,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
         live = _run_once(plan, stack, redact, started + timeout, timeout, concurrency)
     else:
         live = _run_waiting(plan, lambda round_plan: gather(round_plan, look(), network), redact, timeout,
-                            _deadlines(wait, started, document, target.compose), concurrency)
+                            _deadlines(wait, started, document, target.compose), concurrency, target.project)
     return _report(document, _target(stack.project, stack.engine, target.compose, environment), started_at, started,
                    document.findings + tuple(_redacted(f, redact) for f in composed) + live)
 
@@ -123,7 +123,8 @@ def _run_once(plan: Plan, stack: Stack, redact: Redactor, deadline: float, timeo
 
 
 def _run_waiting(plan: Plan, look: Callable[[Plan], Stack], redact: Redactor, timeout: float,
-                 deadlines: Deadlines, concurrency: int) -> tuple[Finding, ...]:
+                 deadlines: Deadlines, concurrency: int, project: str) -> tuple[Finding, ...]:
+    from verifier.changes import StackChanges
     from verifier.runner import RunLimits
     from verifier.waiting import run_waiting
 
@@ -131,7 +132,8 @@ def _run_waiting(plan: Plan, look: Callable[[Plan], Stack], redact: Redactor, ti
         return RunLimits(time.monotonic() + min(timeout, 2 * PROBE_TIMEOUT), min(PROBE_TIMEOUT, timeout),
                          concurrency, retry=False)
 
-    return run_waiting(plan, look, round_limits, redact, deadlines)
+    with StackChanges(project) as changes:
+        return run_waiting(plan, look, round_limits, redact, deadlines, changes.pause)
 
 
 def _deadlines(wait: float, started: float, document: DocumentModel, compose: ComposeProject | None) -> Deadlines:

@@ -7,7 +7,8 @@ so one stopped container gives one failure, not ten.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -34,44 +35,81 @@ def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor,
              progress: Callable[[Finding], None] | None = None) -> tuple[Finding, ...]:
     """Every check of the plan as a finding, in plan order; `progress` hears of each as it is made."""
     findings = _Findings(progress)
-    pending = list(plan.checks)
+    schedule = _Schedule(plan)
     running: dict[Future[Finding], Check] = {}
     # Not a `with` block: leaving one waits for every thread, and the deadline must not.
     pool = ThreadPoolExecutor(max_workers=limits.concurrency, thread_name_prefix="probe")
+
+    def record(finding: Finding) -> None:
+        findings[finding.id] = finding
+        schedule.settled(finding.id)
+
     try:
-        while pending or running:
-            for check in _ready(pending, running.values(), findings):
-                pending.remove(check)
+        while True:
+            for check in schedule.startable(running.values()):
                 blocker = _failed_prerequisite(check, findings)
                 if check.skip_reason is not None:
-                    findings[check.id] = _finding(check, plan, Observation(Status.SKIP, "not checked",
-                                                                           check.skip_reason), 0.0, 0, redact)
+                    record(_finding(check, plan, Observation(Status.SKIP, "not checked", check.skip_reason),
+                                    0.0, 0, redact))
                 elif blocker is not None:
-                    findings[check.id] = _skipped(check, plan, blocker, redact)
+                    record(_skipped(check, plan, blocker, redact))
                 else:
                     running[pool.submit(_run_check, check, plan, stack, limits, redact)] = check
             if not running:
-                continue
+                if schedule.any_startable():
+                    continue  # checks skipped just now made others ready
+                break
             done, _ = wait(running, timeout=max(0.0, limits.deadline - time.monotonic()),
                            return_when=FIRST_COMPLETED)
             if not done:
-                for check in [*running.values(), *pending]:
-                    findings[check.id] = _timed_out(check, plan)
+                for check in plan.checks:
+                    if check.id not in findings:
+                        findings[check.id] = _timed_out(check, plan)
                 break
             for future in done:
-                findings[running.pop(future).id] = future.result()
+                running.pop(future)
+                record(future.result())
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return tuple(findings[check.id] for check in plan.checks)
 
 
-def _ready(pending: list[Check], running: Iterable[Check], findings: dict[str, Finding]) -> list[Check]:
-    """The pending checks whose prerequisites have findings; quiet ones only while no other check runs or
-    could start."""
-    ready = [c for c in pending if all(r in findings for r in c.requires)]
-    if any(not c.quiet for c in (*ready, *running)):
-        return [c for c in ready if not c.quiet]
-    return ready
+class _Schedule:
+    """Which checks may start: those whose prerequisites all have findings, found by counting down
+    rather than by looking through every pending check after each finding (quadratic in a large plan).
+    Quiet checks start only while no other check runs or could start."""
+
+    def __init__(self, plan: Plan) -> None:
+        in_plan = {c.id for c in plan.checks}
+        self._unmet: dict[str, int] = {}
+        self._dependents: dict[str, list[Check]] = {}
+        for check in plan.checks:
+            required = {r for r in check.requires if r in in_plan}
+            self._unmet[check.id] = len(required)
+            for r in required:
+                self._dependents.setdefault(r, []).append(check)
+        ready = [c for c in plan.checks if not self._unmet[c.id]]
+        self._loud = deque(c for c in ready if not c.quiet)
+        self._quiet = deque(c for c in ready if c.quiet)
+
+    def settled(self, check_id: str) -> None:
+        for dependent in self._dependents.pop(check_id, ()):
+            self._unmet[dependent.id] -= 1
+            if not self._unmet[dependent.id]:
+                (self._quiet if dependent.quiet else self._loud).append(dependent)
+
+    def any_startable(self) -> bool:
+        return bool(self._loud or self._quiet)
+
+    def startable(self, running: Iterable[Check]) -> Iterator[Check]:
+        """Takes the checks that may start now off the schedule, one by one: a check skipped meanwhile
+        may make others ready before this ends."""
+        while self._loud:
+            yield self._loud.popleft()
+        while self._quiet and not self._loud and not any(not c.quiet for c in running):
+            yield self._quiet.popleft()
+        while self._loud:  # made ready by a quiet check skipped just now
+            yield self._loud.popleft()
 
 
 class _Findings(dict[str, Finding]):

@@ -49,7 +49,10 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         for value in self._values:
-            text = text.replace(value, MASK)
+            if value in text:
+                text = text.replace(value, MASK)
+        if "@" not in text:  # no URL with credentials: most texts, and the regex is most of the cost
+            return text
         return _URL_WITH_CREDENTIALS.sub(_mask_url_credentials, text)
 
 

@@ -29,9 +29,11 @@ class Deadlines:
 
 
 def run_waiting(plan: Plan, snapshot: Callable[[Plan], Stack], round_limits: Callable[[], RunLimits],
-                redact: Redactor, deadlines: Deadlines) -> tuple[Finding, ...]:
+                redact: Redactor, deadlines: Deadlines,
+                pause: Callable[[float], object] = time.sleep) -> tuple[Finding, ...]:
     """`snapshot(round)` looks at the stack for one round's checks only: a round that waits for one
-    healthcheck does not look inside every service again."""
+    healthcheck does not look inside every service again. `pause(seconds)` waits between rounds, and
+    may end early when the stack changes."""
     findings: dict[str, Finding] = {}
     out_of_time: dict[str, str] = {}  # check id -> why it is no longer waited for
     to_run = plan
@@ -52,7 +54,7 @@ def run_waiting(plan: Plan, snapshot: Callable[[Plan], Stack], round_limits: Cal
         waiting_for = [c for c in waiting_for if c.id not in out_of_time]
         if not waiting_for:
             break
-        time.sleep(delay)
+        pause(delay)
         delay = min(MAX_POLL_SECONDS, delay * 2)
         to_run = _with_prerequisites(plan, waiting_for, findings)
     return tuple(_annotated(findings[c.id], out_of_time.get(c.id)) for c in plan.checks)
