@@ -8,15 +8,15 @@ from verifier.stack import NetRequest, NetResult, Stack
 
 
 def facts_for(check: Check, stack: Stack) -> tuple[NetRequest | None, NetResult, str, Observation | None]:
-    """The request the check rests on, its result, how it was looked at (say "docker exec in api"), and
+    """The request the check rests on, its result, how it was looked at ("docker exec in api"), and
     the skip to report instead when there is no result."""
     request = request_for(check, stack)
     facts = stack.network.get(check.runs_as)
     if request is None or facts is None or facts.unavailable is not None:
         reason = facts.unavailable if facts is not None and facts.unavailable else "no in-network facts were gathered"
         return request, NetResult(False), "", Observation(Status.SKIP, "not checked", reason)
+    how = facts.how_for(check.runs_as)
     result = facts.results.get(request)
     if result is None:
-        return request, NetResult(False), facts.method, Observation(Status.SKIP, "not checked",
-                                                                    "this request was not made")
-    return request, result, facts.method, None
+        return request, NetResult(False), how, Observation(Status.SKIP, "not checked", "this request was not made")
+    return request, result, how, None

@@ -204,7 +204,7 @@ def _look_facts(look: _Look, project: str, settings: InNetworkSettings) -> Netwo
         return NetworkFacts("", unavailable=f"the in-network probe could not run ({type(exc).__name__})")
     return NetworkFacts(f"{method} {vantage.service}", MappingProxyType({
         request: NetResult(r.get("ok", False), r.get("detail", ""), r.get("status"), r.get("body", ""), r.get("ms", 0.0))
-        for request, r in zip(requests, results)}))
+        for request, r in zip(requests, results)}), vantage=vantage.service)
 
 
 def _chunks(requests: list[NetRequest], size: int = 300) -> Iterator[list[NetRequest]]:

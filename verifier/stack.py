@@ -115,9 +115,16 @@ class NetResult:
 class NetworkFacts:
     """What one service's namespace showed, and how it was looked at."""
 
-    method: str  # "probe container" or "docker exec"; "" when nothing could be run
+    method: str  # "docker exec in api" or "probe container beside api"; "" when nothing could be run
     results: Mapping[NetRequest, NetResult] = field(default_factory=dict)
     unavailable: str | None = None  # why no in-network facts exist
+    vantage: str = ""  # the service looked from, which may be another on the same networks
+
+    def how_for(self, service: str) -> str:
+        """How `service`'s facts were looked at, in its own findings' words."""
+        if self.vantage and self.vantage != service:
+            return f"{self.method}, on the same networks as {service}"
+        return self.method
 
 
 @dataclass(frozen=True)
