@@ -37,6 +37,7 @@ class StackChanges:
     def _listen(self) -> None:
         import docker
 
+        client = None
         try:
             client = docker.from_env()
             self._stream = client.events(decode=True, filters={"type": "container",
@@ -46,4 +47,7 @@ class StackChanges:
             for _ in self._stream:
                 self._changed.set()
         except Exception:  # noqa: BLE001 - whatever ends the stream (the Engine, or our own close) ends
-            return  # only the early wake-ups: the rounds' own polling still sees every change, later
+            pass  # only the early wake-ups: the rounds' own polling still sees every change, later
+        finally:
+            if client is not None:
+                client.close()
