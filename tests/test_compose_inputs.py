@@ -21,6 +21,7 @@ _YAML_PIECES = st.sampled_from([
     "    extends:\n      service: api\n", "    healthcheck:\n      test: [CMD, true]\n      interval: 5x\n",
     "    deploy: {resources: {limits: {cpus: '0.5', memory: 1g}}}\n", "    mem_limit: lots\n",
     "    volumes:\n      - data:/data:ro\n", "    profiles: [x]\n", "    networks: [a, b]\n",
+    "  123:\n", '    network_mode: "service:123"\n', "    network_mode: service:api\n", "    network_mode: host\n",
     "volumes:\n  data:\n", "x-anchor: &a {image: y}\n", "  web: *a\n", "  <<: *a\n", "!reset\n", "!override x\n",
     "name: ${N}\n", "\t", "- \n", ": :\n", "[", "{", "'", '"', "&x\n", "*x\n", "? a\n", "%YAML 1.1\n", "---\n",
 ])
@@ -85,3 +86,14 @@ def test_env_files_parse_to_strings_or_raise_input_error(text):
     except InputError:
         return
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items())
+
+
+def test_a_service_in_another_services_namespace_has_its_networks(tmp_path):
+    """`network_mode: service:X` joins X's networks, even where X's name reads as a number in YAML."""
+    path = tmp_path / "compose.yaml"
+    path.write_text("services:\n  123:\n    image: x\n    networks: [back]\n"
+                    "  web:\n    image: x\n    network_mode: service:123\n"
+                    "  tool:\n    image: x\n    network_mode: host\n")
+    services = load_compose([path], environ={}).services
+    assert services["web"].networks == ("back",)
+    assert services["tool"].networks == ()

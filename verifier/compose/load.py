@@ -47,6 +47,7 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
         raise InputError(f"{files[0]}: 'services' must be a mapping of service names")
     active = set(profiles) or {p.strip() for p in variables.get("COMPOSE_PROFILES", "").split(",") if p.strip()}
     read = {}
+    network_modes = {}
     for name, definition in services.items():
         if not isinstance(definition, dict):
             raise InputError(f"{_file_of(name, files, documents)}: service '{name}' must be a mapping, "
@@ -54,8 +55,9 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
         service = read_service(str(name), definition, directory, variables, _file_of(name, files, documents))
         if not service.profiles or set(service.profiles) & active or "*" in active:
             read[str(name)] = service
+            network_modes[str(name)] = str(definition.get("network_mode") or "")
     _check_dependencies(read, services, files[0])
-    read = _with_shared_namespaces(read, services)
+    read = _with_shared_namespaces(read, network_modes)
     return ComposeProject(
         name=project,
         files=tuple(files),
@@ -64,11 +66,11 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
     )
 
 
-def _with_shared_namespaces(read: dict[str, ComposeService], definitions: dict) -> dict[str, ComposeService]:
+def _with_shared_namespaces(read: dict[str, ComposeService], network_modes: Mapping[str, str]) -> dict[str, ComposeService]:
     """`network_mode: service:X` joins X's network namespace, and so X's networks."""
     shared = {}
     for name, service in read.items():
-        mode = str(definitions[name].get("network_mode") or "")
+        mode = network_modes[name]
         host = read.get(mode.removeprefix("service:")) if mode.startswith("service:") else None
         shared[name] = replace(service, networks=host.networks) if host is not None else service
     return shared
