@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from verifier.checks import Check
 from verifier.findings import Observation, Status
-from verifier.innet import request_for
+from verifier.innet import refusal_for, request_for
 from verifier.stack import NetRequest, NetResult, Stack
 
 
 def facts_for(check: Check, stack: Stack) -> tuple[NetRequest | None, NetResult, str, Observation | None]:
     """The request the check rests on, its result, how it was looked at ("docker exec in api"), and
-    the skip to report instead when there is no result."""
+    the skip (or error) to report instead when there is no usable result."""
+    refused = refusal_for(check, stack)
+    if refused is not None:
+        return None, NetResult(False), "", Observation(Status.SKIP, "not sent", refused)
     request = request_for(check, stack)
     facts = stack.network.get(check.runs_as)
     if request is None or facts is None or facts.unavailable is not None:
@@ -19,4 +22,7 @@ def facts_for(check: Check, stack: Stack) -> tuple[NetRequest | None, NetResult,
     result = facts.results.get(request)
     if result is None:
         return request, NetResult(False), how, Observation(Status.SKIP, "not checked", "this request was not made")
+    if result.unusable:
+        return request, result, how, Observation(Status.ERROR, "not checked",
+                                                 f"the in-network answer could not be used: {result.detail} ({how})")
     return request, result, how, None

@@ -1,6 +1,7 @@
 """nfr.latency: the documented response-time target, measured on the service's health endpoint.
 
-A small number of sequential GETs through the published port; the report gives p50 and p95.
+A small number of sequential GETs through the published port, each on a new connection as a first
+visitor's, under the one request policy (verifier.read_only_http); the report gives p50 and p95.
 A smoke measurement on an idle stack, not a load test: it catches a service that is slow
 even when nobody else is asking."""
 from __future__ import annotations
@@ -8,12 +9,10 @@ from __future__ import annotations
 import math
 import time
 
-import httpx
-
 from probes._host_reach import not_published
-from probes.http_health import body_start, plain_http_client
 from verifier.checks import Check, LatencyCheckTarget
 from verifier.findings import Observation, Status
+from verifier.read_only_http import NotHttp, fetch
 from verifier.stack import Stack
 
 
@@ -27,15 +26,12 @@ def probe(check: Check, stack: Stack, timeout: float) -> Observation:
     deadline = time.monotonic() + timeout
     timings: list[float] = []
     try:
-        client = plain_http_client()
         for _ in range(target.samples):
             if time.monotonic() >= deadline:
                 break
-            started = time.perf_counter()
-            with client.stream("GET", url, timeout=max(0.1, deadline - time.monotonic())) as response:
-                body_start(response, deadline)
-            timings.append((time.perf_counter() - started) * 1000)
-    except httpx.HTTPError as exc:
+            answer = fetch(endpoint.host, endpoint.port, target.path, "GET", max(0.1, deadline - time.monotonic()))
+            timings.append(answer.elapsed_ms)
+    except (OSError, NotHttp) as exc:
         return Observation(Status.ERROR, "not measured", f"GET {url}: {type(exc).__name__}", transient=True)
     if not timings:
         return Observation(Status.ERROR, "not measured", f"no request to {url} finished in time")

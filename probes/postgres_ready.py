@@ -2,9 +2,14 @@
 
 Credentials come from the container's own environment (POSTGRES_USER, POSTGRES_PASSWORD,
 POSTGRES_DB), as the official image reads them. The session is read-only and runs only
-SELECT 1 and the version query.
+SELECT 1 and the version query. Beyond loopback (a remote Engine's published port) the password is
+never sent in clear text: libpq is told to refuse a server that asks for it so, unless the user
+says otherwise with libpq's own PGREQUIREAUTH.
 """
 from __future__ import annotations
+
+import ipaddress
+import os
 
 import psycopg
 
@@ -38,12 +43,29 @@ def _credentials(target: PostgresTarget, container: ContainerState) -> dict[str,
     return credentials
 
 
+def wire_guard(host: str, environ: dict[str, str] | os._Environ = os.environ) -> dict[str, str]:
+    """libpq settings that keep a password off the wire in clear text, where the wire leaves this machine."""
+    if _is_loopback(host) or "PGREQUIREAUTH" in environ:
+        return {}
+    return {"require_auth": "!password"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _query(endpoint: PublishedEndpoint, credentials: dict[str, str], timeout: float,
-           documented_major: str | None) -> Observation:
+           documented_major: str | None, guard: dict[str, str] | None = None) -> Observation:
     where = f"{endpoint.authority} as {credentials['user']}/{credentials['dbname']}"
+    guard = wire_guard(endpoint.host) if guard is None else guard
     try:
         with psycopg.connect(host=endpoint.host, port=endpoint.port, connect_timeout=max(1, round(timeout)),
-                             application_name="deployment-verifier", **credentials) as connection:
+                             application_name="deployment-verifier", **guard, **credentials) as connection:
             connection.read_only = True
             row = connection.execute("SELECT 1").fetchone()
             version = connection.execute("SHOW server_version").fetchone()
@@ -63,6 +85,10 @@ def _query(endpoint: PublishedEndpoint, credentials: dict[str, str], timeout: fl
 def _classify(exc: psycopg.OperationalError, where: str) -> Observation:
     text = " ".join(str(exc).split())
     lowered = text.lower()
+    if "server requested a cleartext password" in lowered:
+        return Observation(Status.SKIP, "not logged in",
+                           f"{where}: the server asks for the password in clear text over a network; it was not "
+                           "sent (set PGREQUIREAUTH=password to allow it, or use scram-sha-256 or TLS)")
     if any(marker in lowered for marker in _LOGIN_REFUSED):
         return Observation(Status.FAIL, "accepting connections; login refused", f"{where}: {_last_clause(text)}")
     if any(marker in lowered for marker in _REJECTING):

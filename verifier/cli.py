@@ -59,6 +59,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     started = time.monotonic()
     target = choose_target(project, compose_files, document_path)
     network = network or InNetworkSettings()
+    network = dataclasses.replace(network, look_seconds=min(network.look_seconds, timeout))  # none outlives the run
 
     def look() -> Stack:
         return snapshot_stack(target.project, timeout=min(timeout, 10.0), workers=concurrency)
@@ -319,7 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VerifierError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"verifier: {exc}", file=sys.stderr)
+        from verifier.sanitize import plain  # a sentence may quote a file or a name: shown, never obeyed
+
+        print(f"verifier: {plain(str(exc))}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("verifier: interrupted", file=sys.stderr)

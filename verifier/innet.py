@@ -16,15 +16,18 @@ host's, is looked at from inside itself.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from verifier.checks import Check, HttpTarget, ListenTarget, Plan, ReachTarget
+from verifier.read_only_http import refusal
 from verifier.stack import ContainerState, NetRequest, NetResult, NetworkFacts, Stack
 
 if TYPE_CHECKING:
@@ -36,17 +39,30 @@ EXEC_MEMORY_FLOOR = 256 * 1024 * 1024
 PROBE_LABEL = "verifier.probe"  # on every probe container: the project it looked into
 RUN_LABEL = "verifier.run"  # and this process's RUN_ID, so that an interrupted run can find what it left
 RUN_ID = uuid.uuid4().hex
-PROBE_CONTAINER_SECONDS = 30  # the script's own requests time out long before
+PROBE_CONTAINER_GRACE = 5.0  # past the look's own deadline, for the container to start and stop
 _CREATING = threading.Lock()  # held while a probe container is created, so that clean-up sees every one
 _lifecycle = {"started": False, "closing": False}
 _CLIENT_LOCK = threading.Lock()
 _shared: dict[str, DockerClient | None] = {"client": None}
 
-# Runs inside the probe container (or the target, through exec): standard library only.
-SCRIPT = r"""
-import json, socket, sys, threading, time
-asked, workers = json.loads(sys.argv[1]), int(sys.argv[2])
+_BARE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")  # one DNS label, as Compose service names are
+OUTPUT_LIMIT = 4 * 1024 * 1024  # of a look's answer: a few hundred short results, never bodies
+
+# Runs inside the probe container (or the target, through exec), after read_only_http's own source, so
+# that every request made inside the stack follows the same policy as those made from this machine.
+# Standard library only. At the look's deadline it prints what has arrived and ends itself: a hung
+# resolver or a server that never answers cannot keep a process running in someone's container.
+_DRIVER = r"""
+import json, os, sys, threading
+asked, workers, budget = json.loads(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
 out = [None] * len(asked)
+printing = threading.Lock()
+def report():
+    with printing:
+        late = {"ok": False, "detail": "no answer before the look's deadline"}
+        sys.stdout.write(json.dumps([r if r is not None else late for r in out]))
+        sys.stdout.flush()
+        os._exit(0)
 def ask(r):
     started = time.monotonic()
     try:
@@ -54,27 +70,41 @@ def ask(r):
             socket.create_connection((r["host"], r["port"]), timeout=r["timeout"]).close()
             result = {"ok": True, "detail": "connected"}
         else:
-            import urllib.error, urllib.request
-            host = "[%s]" % r["host"] if ":" in r["host"] else r["host"]
-            request = urllib.request.Request("http://%s:%d%s" % (host, r["port"], r["path"]), method=r["method"])
-            try:
-                response = urllib.request.urlopen(request, timeout=r["timeout"])
-            except urllib.error.HTTPError as error:
-                response = error
-            result = {"ok": True, "status": response.status if hasattr(response, "status") else response.code,
-                      "body": response.read(65536).decode("utf-8", "replace")}
-    except OSError as error:
-        result = {"ok": False, "detail": "%s: %s" % (type(error).__name__, error)}
+            needle = r["body_contains"]
+            answer = fetch(r["host"], r["port"], r["path"], r["method"], r["timeout"], bool(needle))
+            found = bool(needle) and needle in answer.body.decode("utf-8", "replace")
+            result = {"ok": True, "status": answer.status, "body_found": found}
+    except NotSent as error:
+        result = {"ok": False, "detail": "not sent: %s" % error}
+    except (OSError, NotHttp) as error:
+        result = {"ok": False, "detail": ("%s: %s" % (type(error).__name__, error))[:300]}
+    except Exception as error:  # whatever one hostile answer causes stays that request's own
+        result = {"ok": False, "unusable": True, "detail": ("%s: %s" % (type(error).__name__, error))[:300]}
     result["ms"] = (time.monotonic() - started) * 1000
     return result
 def work(first):
     for i in range(first, len(asked), workers):
         out[i] = ask(asked[i])
-threads = [threading.Thread(target=work, args=(k,)) for k in range(min(workers, len(asked)))]
+watchdog = threading.Timer(budget, report)
+watchdog.daemon = True
+watchdog.start()
+threads = [threading.Thread(target=work, args=(k,), daemon=True) for k in range(min(workers, len(asked)))]
 for t in threads: t.start()
 for t in threads: t.join()
-print(json.dumps(out))
+report()
 """
+
+
+def script() -> str:
+    """The program a look runs: the request policy's own module, then the driver."""
+    if "script" not in _shared_script:
+        from verifier import read_only_http
+
+        _shared_script["script"] = Path(read_only_http.__file__).read_text(encoding="utf-8") + _DRIVER
+    return _shared_script["script"]
+
+
+_shared_script: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -82,18 +112,43 @@ class InNetworkSettings:
     allowed: bool = True  # False with --no-exec
     probe_image: str = DEFAULT_PROBE_IMAGE
     workers: int = 16  # looks at once, and requests at once inside each look
+    look_seconds: float = 20.0  # a look's process ends itself by then, with what it has
 
 
 def request_for(check: Check, stack: Stack) -> NetRequest | None:
-    """The request a check's finding rests on, when it must be made from inside the stack's networks."""
+    """The request a check's finding rests on, when it must be made from inside the stack's networks
+    and may be (see refusal_for)."""
+    if refusal_for(check, stack) is not None:
+        return None
     target = check.target
     if isinstance(target, ListenTarget):
         return NetRequest("tcp", _address(stack, check.runs_as), target.container_port)
     if isinstance(target, ReachTarget):
         return NetRequest("tcp", target.host, target.port)
     if isinstance(target, HttpTarget) and stack.published_endpoint(check.runs_as, target.container_port) is None:
-        return NetRequest("http", _address(stack, check.runs_as), target.container_port, target.path, target.method)
+        return NetRequest("http", _address(stack, check.runs_as), target.container_port, target.path,
+                          target.method, target.body_contains or "")
     return None
+
+
+def refusal_for(check: Check, stack: Stack) -> str | None:
+    """Why the check's request is never made from inside the stack: a method that could change the
+    service, or a host that can be none of the stack's containers (a document must not aim the verifier
+    at a cloud metadata address or at any other host of the network the stack runs in)."""
+    target = check.target
+    if isinstance(target, HttpTarget):
+        return refusal(target.method)
+    if isinstance(target, ReachTarget) and not _may_connect(target.host, stack):
+        return (f"{target.host} is not a container of project '{stack.project}': the verifier connects only "
+                "to the stack's own containers")
+    return None
+
+
+def _may_connect(host: str, stack: Stack) -> bool:
+    """The stack's own containers, and a documented service's name that is a bare name: it resolves, if at
+    all, to a container on the dependent's networks, and a documented service that is not running must
+    still fail its reach check. An address or a dotted name is another host unless the stack owns it."""
+    return stack.owns(host) or (_BARE_NAME.fullmatch(host) is not None and not host.isdigit())
 
 
 def _address(stack: Stack, service: str) -> str:
@@ -182,6 +237,10 @@ def _done(facts: NetworkFacts) -> Future[NetworkFacts]:
     return future
 
 
+class _Unreadable(Exception):
+    """A look's answer that cannot be used: the reason goes into the findings of every service it served."""
+
+
 def _look_facts(look: _Look, project: str, settings: InNetworkSettings) -> NetworkFacts:
     from docker.errors import DockerException  # the Docker SDK only when in-network facts are wanted
 
@@ -189,22 +248,61 @@ def _look_facts(look: _Look, project: str, settings: InNetworkSettings) -> Netwo
     vantage = look.vantage
     try:
         client = _client(settings.workers)
-        results: list[dict] = []
+        results: list[NetResult] = []
         for chunk in _chunks(requests):
             payload = json.dumps([{"kind": r.kind, "host": r.host, "port": r.port, "path": r.path,
-                                   "method": r.method, "timeout": REQUEST_TIMEOUT} for r in chunk])
-            output, method = _look_from_inside(client, vantage, [payload, str(settings.workers)], project, settings)
+                                   "method": r.method, "body_contains": r.body_contains,
+                                   "timeout": REQUEST_TIMEOUT} for r in chunk])
+            arguments = [payload, str(settings.workers), f"{max(1.0, settings.look_seconds - 1):.1f}"]
+            output, method = _look_from_inside(client, vantage, arguments, project, settings)
             if output is None and _lifecycle["closing"]:
                 return NetworkFacts("", unavailable="the run was ending: no probe container was started")
             if output is None:
                 return NetworkFacts("", unavailable=f"the probe image {settings.probe_image} is not on the Engine "
                                                     f"and {vantage.name} has no python3 to run the probe")
-            results += json.loads(output)
-    except (DockerException, ValueError) as exc:
+            results += read_results(output, len(chunk))
+    except _Unreadable as exc:
+        return NetworkFacts("", unavailable=f"the in-network probe's answer could not be read: {exc}")
+    except (DockerException, OSError) as exc:  # OSError: the Engine's connection (requests' errors are OSErrors)
         return NetworkFacts("", unavailable=f"the in-network probe could not run ({type(exc).__name__})")
-    return NetworkFacts(f"{method} {vantage.service}", MappingProxyType({
-        request: NetResult(r.get("ok", False), r.get("detail", ""), r.get("status"), r.get("body", ""), r.get("ms", 0.0))
-        for request, r in zip(requests, results)}), vantage=vantage.service)
+    return NetworkFacts(f"{method} {vantage.service}", MappingProxyType(dict(zip(requests, results))),
+                        vantage=vantage.service)
+
+
+def read_results(output: bytes, expected: int) -> list[NetResult]:
+    """The look's answer, checked before use: one result per request, each of the shape the script
+    writes. A result of any other shape is that request's own error, never another's."""
+    try:
+        answers = json.loads(output)
+    except ValueError:
+        raise _Unreadable("not JSON") from None
+    if not isinstance(answers, list) or len(answers) != expected:
+        raise _Unreadable(f"expected {expected} results")
+    return [_result(answer) for answer in answers]
+
+
+def _result(answer: Any) -> NetResult:
+    if not isinstance(answer, dict):
+        return NetResult(False, "the in-network probe gave no result for this request", unusable=True)
+    ok, detail, status = answer.get("ok"), answer.get("detail", ""), answer.get("status")
+    found, elapsed = answer.get("body_found", False), answer.get("ms", 0.0)
+    well_formed = (isinstance(ok, bool) and isinstance(detail, str) and isinstance(found, bool)
+                   and (status is None or (type(status) is int and 100 <= status <= 999))
+                   and type(elapsed) in (int, float))
+    if not well_formed:
+        return NetResult(False, "the in-network probe's result for this request is malformed", unusable=True)
+    return NetResult(ok, detail[:300], status, found, float(elapsed), unusable=answer.get("unusable") is True)
+
+
+def bounded(chunks: Iterable[bytes], limit: int = OUTPUT_LIMIT) -> bytes:
+    """A look's output, at most `limit` bytes: a process in someone else's container must not be able to
+    fill this machine's memory."""
+    collected = bytearray()
+    for chunk in chunks:
+        collected += chunk
+        if len(collected) > limit:
+            raise _Unreadable(f"longer than {limit // (1024 * 1024)} MiB")
+    return bytes(collected)
 
 
 def _chunks(requests: list[NetRequest], size: int = 300) -> Iterator[list[NetRequest]]:
@@ -242,13 +340,13 @@ def _look_from_inside(client: DockerClient, container: ContainerState, arguments
         if _lifecycle["closing"]:
             return None, ""
         _lifecycle["started"] = True
-        probe = client.containers.create(settings.probe_image, ["python3", "-I", "-S", "-c", SCRIPT, *arguments],
+        probe = client.containers.create(settings.probe_image, ["python3", "-I", "-S", "-c", script(), *arguments],
                                          network_mode=f"container:{container.id}",
                                          labels={PROBE_LABEL: project, RUN_LABEL: RUN_ID})
     try:
         probe.start()
-        probe.wait(timeout=PROBE_CONTAINER_SECONDS)
-        return probe.logs(stdout=True, stderr=False), "probe container beside"
+        probe.wait(timeout=settings.look_seconds + PROBE_CONTAINER_GRACE)
+        return bounded(probe.logs(stdout=True, stderr=False, stream=True)), "probe container beside"
     finally:
         _remove_quietly(probe)
 
@@ -302,9 +400,9 @@ def _exec(client: DockerClient, container: ContainerState, arguments: list[str])
 
     api = client.api  # by the id the snapshot has: no second inspect of the container
     try:
-        execution = api.exec_create(container.id, ["python3", "-I", "-S", "-c", SCRIPT, *arguments],
+        execution = api.exec_create(container.id, ["python3", "-I", "-S", "-c", script(), *arguments],
                                      stderr=False)
-        output = api.exec_start(execution["Id"])
+        output = bounded(api.exec_start(execution["Id"], stream=True))
         exit_code = api.exec_inspect(execution["Id"]).get("ExitCode")
     except APIError:  # the runtime could not start python3 at all
         return None

@@ -100,6 +100,7 @@ class NetRequest:
     port: int
     path: str = ""
     method: str = "GET"
+    body_contains: str = ""  # for http: the text looked for in the body (the body itself is not returned)
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ class NetResult:
     ok: bool
     detail: str = ""
     status: int | None = None
-    body: str = ""
+    body_found: bool = False  # body_contains was in the first BODY_LIMIT bytes of the body
     elapsed_ms: float = 0.0
+    unusable: bool = False  # the look's answer for this request could not be read: an error, not a fact
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,13 @@ class Stack:
 
     def containers(self, service: str) -> tuple[ContainerState, ...]:
         return self.services.get(service, ())
+
+    def owns(self, host: str) -> bool:
+        """Whether `host` names one of the stack's own containers: by its service, its name, or an address."""
+        if host in self.services:
+            return True
+        return any(host == c.name or host in c.addresses.values()
+                   for containers in self.services.values() for c in containers)
 
     def published_endpoint(self, service: str, container_port: int) -> PublishedEndpoint | None:
         """Where this machine reaches a running container's port through its host binding."""
