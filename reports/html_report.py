@@ -2,15 +2,16 @@
 architecture colored by status, each service's status, and every finding's details.
 
 No script and no external asset: the page opens the same from a mail attachment, a wiki or a
-CI artifact, years later."""
+CI artifact, years later. Every value is `html_text` (verifier.sanitize): escaped, with its control
+characters shown, so none can make an element, an attribute or a link; the page has no link at all."""
 from __future__ import annotations
 
-from html import escape
 from typing import TextIO
 
 from reports._options import RenderOptions
 from reports.terminal import LAYER_MEANING, summary_line
 from verifier.findings import DRIFT, SEVERITY, Finding, Report, ServiceNode, Status
+from verifier.sanitize import html_text, plain, safe_report
 
 _COLOR = {Status.PASS: ("#d4f7dc", "#1a7f37"), Status.FAIL: ("#ffd7d5", "#cf222e"),
           Status.WARN: ("#fff1c2", "#9a6700"), Status.ERROR: ("#f5d0fe", "#8250df"),
@@ -33,26 +34,27 @@ code { font-size: 13px; }
 
 
 def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
+    report = safe_report(report, plain)
     title = f"Deployment verification: {report.target.project or report.document_path}"
     verdict = "conformant" if report.conformant else "not-conformant"
     parts = [
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
-        f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{escape(title)}</h1>\n",
-        f'<p class="verdict {verdict}">{escape(summary_line(report))}</p>\n',
-        f"<p>Document <code>{escape(report.document_path)}</code> · started {escape(report.started_at)}"
-        f" · verifier {escape(report.tool_version)}</p>\n",
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{html_text(title)}</title>\n'
+        f"<style>{_STYLE}</style>\n</head>\n<body>\n<h1>{html_text(title)}</h1>\n",
+        f'<p class="verdict {verdict}">{html_text(summary_line(report))}</p>\n',
+        f"<p>Document <code>{html_text(report.document_path)}</code> · started {html_text(report.started_at)}"
+        f" · verifier {html_text(report.tool_version)}</p>\n",
     ]
     if report.services:
         parts += ["<h2>Architecture</h2>\n", architecture_svg(report), _service_table(report)]
     for layer, meaning in LAYER_MEANING.items():
         findings = [f for f in report.findings if f.layer == layer and (f.status in DRIFT or not options.quiet)]
         if findings:
-            parts.append(f"<h2>{escape(layer.capitalize())} layer</h2>\n<p>{escape(meaning)}</p>\n")
+            parts.append(f"<h2>{html_text(layer.capitalize())} layer</h2>\n<p>{html_text(meaning)}</p>\n")
             parts += [_service_findings(report, service, rows) for service, rows in _by_service(findings).items()]
     if report.comparison is not None and report.comparison.resolved:
-        parts.append(f"<h2>Resolved since {escape(report.comparison.baseline_started_at)}</h2>\n<ul>\n")
-        parts += [f"<li><code>{escape(f.id)}</code> (was {escape(f.status.value)}: {escape(f.observed)})</li>\n"
-                  for f in report.comparison.resolved]
+        parts.append(f"<h2>Resolved since {html_text(report.comparison.baseline_started_at)}</h2>\n<ul>\n")
+        parts += [f"<li><code>{html_text(f.id)}</code> (was {html_text(f.status.value)}: "
+                  f"{html_text(f.observed)})</li>\n" for f in report.comparison.resolved]
         parts.append("</ul>\n")
     parts.append("</body>\n</html>\n")
     stream.write("".join(parts))
@@ -106,13 +108,13 @@ def _node(service: ServiceNode, position: tuple[int, int], status: Status | None
     fill, stroke = _COLOR[status]
     ports = ", ".join(service.published) or "no published port"
     label = status.value if status is not None else "not checked"
-    return (f'<g><title>{escape(service.name)}: {escape(label)}</title>'
+    return (f'<g><title>{html_text(service.name)}: {html_text(label)}</title>'
             f'<rect x="{x}" y="{y}" width="{_NODE_WIDTH}" height="{_NODE_HEIGHT}" rx="8" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="2"/>'
             f'<text x="{x + _NODE_WIDTH // 2}" y="{y + 23}" text-anchor="middle" font-weight="600" '
-            f'font-family="sans-serif" font-size="14">{escape(service.name)}</text>'
+            f'font-family="sans-serif" font-size="14">{html_text(service.name)}</text>'
             f'<text x="{x + _NODE_WIDTH // 2}" y="{y + 42}" text-anchor="middle" font-family="sans-serif" '
-            f'font-size="11" fill="#57606a">{escape(ports)}</text></g>')
+            f'font-size="11" fill="#57606a">{html_text(ports)}</text></g>')
 
 
 def _arrow(start: tuple[int, int], end: tuple[int, int]) -> str:
@@ -138,26 +140,26 @@ def _service_table(report: Report) -> str:
         status = report.worst_status(service.name)
         counts = [sum(1 for f in report.findings if f.service == service.name and f.status is s) for s in SEVERITY]
         label = status.value if status is not None else "not checked"
-        rows.append(f'<tr><td>{escape(service.name)}</td><td class="status {label}">{escape(label)}</td>'
+        rows.append(f'<tr><td>{html_text(service.name)}</td><td class="status {label}">{html_text(label)}</td>'
                     + "".join(f"<td>{count or ''}</td>" for count in counts) + "</tr>\n")
     rows.append("</table>\n")
     return "".join(rows)
 
 
 def _service_findings(report: Report, service: str, findings: list[Finding]) -> str:
-    items = [f"<h3>{escape(service or '(document)')}</h3>\n"]
+    items = [f"<h3>{html_text(service or '(document)')}</h3>\n"]
     for finding in findings:
         change = report.change_of(finding)
-        flag = f" ({escape(change.value)})" if change is not None else ""
+        flag = f" ({html_text(change.value)})" if change is not None else ""
         opened = " open" if finding.status in (Status.FAIL, Status.ERROR) else ""
         line = f"line {finding.source.line}" if finding.source else ""
         items.append(
             f'<details{opened}><summary><span class="status {finding.status.value}">{finding.status.value}</span>'
-            f"{flag} <code>{escape(finding.id)}</code> {escape(line)}</summary><dl>"
-            f"<dt>expected</dt><dd>{escape(finding.expected)}</dd>"
-            f"<dt>observed</dt><dd>{escape(finding.observed)}</dd>"
-            f"<dt>message</dt><dd>{escape(finding.message)}</dd>"
-            f"<dt>layer</dt><dd>{escape(finding.layer)}</dd>"
+            f"{flag} <code>{html_text(finding.id)}</code> {html_text(line)}</summary><dl>"
+            f"<dt>expected</dt><dd>{html_text(finding.expected)}</dd>"
+            f"<dt>observed</dt><dd>{html_text(finding.observed)}</dd>"
+            f"<dt>message</dt><dd>{html_text(finding.message)}</dd>"
+            f"<dt>layer</dt><dd>{html_text(finding.layer)}</dd>"
             f"<dt>took</dt><dd>{finding.duration_ms:.0f} ms</dd></dl></details>\n")
     return "".join(items)
 

@@ -1,18 +1,21 @@
-"""The JSON report: the stable contract `verifier.report/v1` that CI jobs and later runs read."""
+"""The JSON report: the stable contract `verifier.report/v1` that CI jobs and later runs read.
+
+It keeps the data as it was seen, control characters included (as JSON escapes): only lone
+surrogates, which no UTF-8 file can hold, become U+FFFD (verifier.sanitize)."""
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from reports._options import RenderOptions
 from verifier.findings import Comparison, Finding, Report
+from verifier.sanitize import json_text, no_surrogates, safe_report
 
 SCHEMA = "verifier.report/v1"
 
 
 def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
     # One write: json.dump would write each of a large report's hundred thousand pieces on its own.
-    stream.write(json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n")
+    stream.write(json_text(as_dict(safe_report(report, no_surrogates))) + "\n")
 
 
 def as_dict(report: Report) -> dict[str, Any]:

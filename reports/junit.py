@@ -3,6 +3,9 @@
 The testcase's name is the finding's stable id, so a CI system's history follows the same check
 from run to run. A failed check is a `failure`, a check that could not run an `error`, a skipped
 one `skipped` with the reason; a warning passes, with the warning in its `system-out`.
+
+A CI system shows these texts in its logs and pages: every value is `plain` (verifier.sanitize),
+its control characters shown as `\\x1b`, so it is well-formed XML 1.0 and no log command either.
 """
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from typing import TextIO
 
 from reports._options import RenderOptions
 from verifier.findings import Finding, Report, Status
+from verifier.sanitize import line_start, plain, safe_report
 
 
 def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
+    report = safe_report(report, plain)
     # testsuites takes no `skipped` count in the schema CI systems accept (Jenkins' junit-10.xsd)
     totals = {k: v for k, v in _counts(report.findings).items() if k != "skipped"}
     root = ET.Element("testsuites", name=f"verifier: {report.document_path}",
@@ -39,7 +44,8 @@ def _testcase(suite: ET.Element, report: Report, finding: Finding) -> None:
     line = f"{report.document_path}:{finding.source.line}" if finding.source else report.document_path
     case = ET.SubElement(suite, "testcase", name=finding.id, classname=f"{finding.layer}.{finding.service}",
                          time=_seconds(finding.duration_ms))
-    details = (f"expected: {finding.expected}\nobserved: {finding.observed}\n{finding.message}\n"
+    # The message begins a line of the text: a CI log that prints it must not read a command there.
+    details = (f"expected: {finding.expected}\nobserved: {finding.observed}\n{line_start(finding.message)}\n"
                f"document: {line}")
     if finding.status is Status.FAIL:
         ET.SubElement(case, "failure", message=_one_line(finding), type=finding.check).text = details
@@ -51,7 +57,8 @@ def _testcase(suite: ET.Element, report: Report, finding: Finding) -> None:
         ET.SubElement(case, "system-out").text = f"WARNING: {details}"
 
 
-# Characters XML 1.0 cannot hold at all, not even escaped (an HTTP body may bring some).
+# Characters XML 1.0 cannot hold at all, not even escaped: `plain` has shown every one of them already,
+# so this is only the last guard of a well-formed file.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

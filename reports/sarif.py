@@ -2,23 +2,23 @@
 document's own line, so a pull request shows the drift on the architecture document itself.
 
 Every check kind is a rule; the finding's stable id is its fingerprint, so a code-scanning
-alert stays the same alert from run to run."""
+alert stays the same alert from run to run. Like the JSON report it keeps the data, lone surrogates
+aside (verifier.sanitize)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, TextIO
 
 from reports._options import RenderOptions
 from verifier.findings import Finding, Report, Status
+from verifier.sanitize import json_text, no_surrogates, safe_report
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Status.FAIL: "error", Status.ERROR: "error", Status.WARN: "warning"}
 
 
 def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
-    json.dump(as_dict(report), stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(json_text(as_dict(safe_report(report, no_surrogates))) + "\n")
 
 
 def as_dict(report: Report) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The terminal report: a table per service on a terminal, plain aligned lines otherwise."""
+"""The terminal report: a table per service on a terminal, plain aligned lines otherwise.
+
+Every string of the report is `plain` text here (verifier.sanitize): no escape sequence, markup
+or CI log command from a probed service or a document reaches the terminal; a value that begins a
+line is `line_start` text as well, for a CI log reads `::command::` there."""
 from __future__ import annotations
 
 import os
@@ -6,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from reports._options import RenderOptions
 from verifier.findings import DRIFT, Finding, Report, Status
+from verifier.sanitize import line_start, plain, safe_report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,6 +26,7 @@ _STYLE = {Status.PASS: "green", Status.FAIL: "bold red", Status.WARN: "yellow",
 
 
 def render(report: Report, stream: TextIO, options: RenderOptions = RenderOptions()) -> None:
+    report = safe_report(report, plain)
     if stream.isatty():
         from rich.console import Console  # only for a terminal: rich takes a while to import
 
@@ -81,7 +87,7 @@ def _render_table(report: Report, service: str, findings: list[Finding], console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(service, style="bold"), title_justify="left", expand=False)
+    table = Table(title=Text(line_start(service), style="bold"), title_justify="left", expand=False)
     for column in ("status", "check", "expected", "observed", "line", "message"):
         table.add_column(column, overflow="fold")
     for finding in findings:
@@ -105,12 +111,12 @@ def _render_plain(report: Report, options: RenderOptions, stream: TextIO) -> Non
 
 
 def _render_lines(report: Report, service: str, findings: list[Finding], stream: TextIO) -> None:
-    stream.write(f"{service}\n")
+    stream.write(f"{line_start(service)}\n")
     for finding in findings:
         stream.write(f"  {_status_label(report, finding):<5} {_line(finding):>5}  {_check_label(finding)}: "
                      f"expected {finding.expected}, observed {finding.observed}\n")
         if finding.status is not Status.PASS:
-            stream.write(f"{'':14}{finding.message}\n")
+            stream.write(f"{'':14}{line_start(finding.message)}\n")
 
 
 def _check_label(finding: Finding) -> str:

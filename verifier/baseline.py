@@ -14,6 +14,7 @@ from typing import Any
 
 from verifier.errors import InputError
 from verifier.findings import DRIFT, Change, Comparison, Finding, SourceRef, Status
+from verifier.sanitize import no_surrogates
 from verifier.textfile import read_text_file
 
 REPORT_SCHEMA = "verifier.report/v1"
@@ -30,20 +31,36 @@ class Baseline:
 def load_baseline(path: Path) -> Baseline:
     """Read before the run, so that a wrong path or file is said at once, not after a long check."""
     _, text = read_text_file(path, "a verifier JSON report", MAX_REPORT_BYTES)
-    try:
-        previous = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
-    started_at, drift = _drift_of(previous, path)
+    started_at, drift = _drift_of(_parsed(text, path), path)
     return Baseline(str(path), started_at, MappingProxyType(drift))
 
 
+def _parsed(text: str, path: Path) -> Any:
+    """The file's JSON, or one sentence: a previous report is read, never trusted to be one."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}: not JSON ({exc.msg})") from None
+    except ValueError:  # what json.loads raises besides: an integer of more than 4300 digits
+        raise InputError(f"{path}: not a verifier JSON report (a number too long to read)") from None
+    except RecursionError:
+        raise InputError(f"{path}: not a verifier JSON report (nested too deeply to read)") from None
+
+
 def compare(baseline: Baseline, findings: tuple[Finding, ...]) -> Comparison:
-    before = baseline.drift
-    now = {f.key: f for f in findings}
-    changes = {f.key: (Change.STILL if f.key in before else Change.NEW) for f in findings if f.status in DRIFT}
+    before = {_written(key): finding for key, finding in baseline.drift.items()}
+    now = {_written(f.key): f for f in findings}
+    changes = {f.key: (Change.STILL if _written(f.key) in before else Change.NEW) for f in findings
+               if f.status in DRIFT}
     resolved = tuple(finding for key, finding in before.items() if key not in now or now[key].status not in DRIFT)
     return Comparison(baseline.path, baseline.started_at, MappingProxyType(changes), resolved)
+
+
+def _written(key: tuple[str, str]) -> tuple[str, str]:
+    """A finding's key as the JSON report wrote it (a lone surrogate as U+FFFD), so that a finding
+    whose id holds one is the same finding tonight as in last night's file."""
+    layer, finding_id = key
+    return no_surrogates(layer), no_surrogates(finding_id)
 
 
 def _drift_of(report: Any, path: Path) -> tuple[str, dict[tuple[str, str], Finding]]:
@@ -59,7 +76,7 @@ def _drift_of(report: Any, path: Path) -> tuple[str, dict[tuple[str, str], Findi
                 finding = _finding(item, status)
                 drift[finding.key] = finding
         return str(report["started_at"]), drift
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:  # OverflowError: a line of 1e400
         raise InputError(f"{path}: a finding of this report is incomplete ({type(exc).__name__}: {exc})") from None
 
 

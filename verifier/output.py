@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +45,32 @@ def _write_file(path: Path, render) -> None:
     if not directory.is_dir():
         raise UsageError(f"{path}: its folder {directory} does not exist")
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+        descriptor, temporary = _new_file_beside(path, directory)
     except OSError as exc:
         raise UsageError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
             render(stream)
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot be written ({exc.strerror or exc})") from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _new_file_beside(path: Path, directory: Path) -> tuple[int, Path]:
+    """A new, hidden file in the report's folder, with the permissions the umask gives (0o666 & ~umask),
+    as the shell's `>` would create the report: a report says which secrets are present (never their
+    values), so who may read it is the user's choice (`umask 077`), never widened to 0644 behind it.
+    O_EXCL: never a file, or a link, that someone else put there."""
+    for _ in range(100):
+        candidate = directory / f".{path.name}.{os.urandom(4).hex()}"
+        try:
+            return os.open(candidate, _NEW_FILE, 0o666), candidate
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
