@@ -3,10 +3,15 @@ proxy is used, answers are bounded in size and time, connects go only to the sta
 and one service's hostile answer spoils no other service's findings."""
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import re
 import socket
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 import uuid
@@ -286,26 +291,51 @@ def recorded() -> Iterator[tuple[dict[str, dict], dict[str, list[str]]]]:
                                 timeout=120)
         assert result.returncode in (0, 1), result.stderr
         findings = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
+        terminal = on_a_terminal([sys.executable, "-m", "verifier", "check",
+                                  str(FIXTURE / "deployment-architecture.md"), "-p", project])
         services = subprocess.run([*compose, "config", "--services"], capture_output=True, text=True,
                                   check=True).stdout.split()
         logs = {s: [line.split("REQUEST ", 1)[1] for line in
                     subprocess.run([*compose, "logs", "--no-log-prefix", "--no-color", s], capture_output=True,
                                    text=True, check=True).stdout.splitlines() if "REQUEST " in line]
                 for s in services}
-        yield findings, logs
+        yield findings, logs, terminal
     finally:
         subprocess.run([*compose, "down", "-v", "-t", "1"], capture_output=True, timeout=120)
 
 
+def on_a_terminal(command: list[str]) -> bytes:
+    """What `command` writes to standard output when that is a terminal (a wide one, so rich does not fold)."""
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 250, 0, 0))
+    process = subprocess.Popen(command, stdout=terminal, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                               cwd=ROOT, env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "250"})
+    os.close(terminal)
+    written = b""
+    while True:
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # EIO: the program has closed the terminal
+            break
+        if not data:
+            break
+        written += data
+    process.wait(timeout=120)
+    os.close(controller)
+    return written
+
+
 def test_only_get_and_head_arrive_on_either_path(recorded):
-    _, logs = recorded
-    assert logs == {"elsewhere": [], "h-delete": [], "h-post": [], "h-redirect": ["GET /redirect HTTP/1.1"],
+    _, logs, _ = recorded  # two runs: one for JSON, one on a terminal
+    assert {service: sorted(set(lines)) for service, lines in logs.items()} == {
+        "elsewhere": [], "h-delete": [], "h-post": [], "h-redirect": ["GET /redirect HTTP/1.1"],
                     "h-get": ["GET /health HTTP/1.1"], "p-delete": [], "p-patch": [],
-                    "p-redirect": ["GET /redirect HTTP/1.1"], "p-get": ["GET /health HTTP/1.1"]}
+                    "p-redirect": ["GET /redirect HTTP/1.1"], "p-get": ["GET /health HTTP/1.1"],
+                    "p-hostile": ["GET /hostile HTTP/1.1"]}
 
 
 def test_the_findings_say_what_was_not_sent(recorded):
-    findings, _ = recorded
+    findings, _, _ = recorded
     for service, method in (("h-delete", "DELETE"), ("h-post", "POST"), ("p-delete", "DELETE"), ("p-patch", "PATCH")):
         (finding,) = [f for i, f in findings.items() if i.startswith(f"{service}/http.health")]
         assert (finding["status"], finding["observed"]) == ("skip", "not sent")
@@ -314,3 +344,13 @@ def test_the_findings_say_what_was_not_sent(recorded):
         (finding,) = [f for i, f in findings.items() if i.startswith(f"{service}/http.health")]
         assert finding["status"] == "pass", finding
     assert "docker exec in" in next(f for i, f in findings.items() if i.startswith("h-get/http.health"))["message"]
+
+
+def test_a_hostile_answer_cannot_take_over_the_terminal(recorded):
+    findings, _, terminal = recorded
+    hostile = next(f for i, f in findings.items() if i.startswith("p-hostile/http.health"))
+    assert hostile["status"] == "fail" and "\x1b]8;;" in hostile["message"]  # the data keeps what was said
+    assert b"p-hostile" in terminal and b"503" in terminal
+    assert b"\x1b" not in re.sub(rb"\x1b\[[0-9;]*m", b"", terminal)  # only the report's own colours
+    assert b"\\x1b]8;;http://evil.example/" in terminal  # shown, not obeyed
+    assert not any(line.lstrip().startswith(b"::") for line in re.split(rb"[\r\n]", terminal))

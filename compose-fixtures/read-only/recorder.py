@@ -1,7 +1,8 @@
 """A test server that records every request it gets, to prove what the verifier sends.
 
 Prints `REQUEST <request line>` for each request, answers 200 `ok`, and answers /redirect with a 302
-to the URL given as its second argument (a redirect the verifier must not follow).
+to the URL given as its second argument (a redirect the verifier must not follow), and /hostile with
+a reason phrase full of terminal escape sequences.
 """
 import socketserver
 import sys
@@ -19,7 +20,10 @@ class Recorder(socketserver.StreamRequestHandler):
         while self.rfile.readline(8192).strip():
             pass
         path = (line.split(" ") + ["", ""])[1]
-        if path == "/redirect":
+        if path == "/hostile":  # a reason phrase that would take over a terminal: a link, a clear-screen
+            self.wfile.write(b"HTTP/1.1 503 \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\\x1b[2J\r::error::pwned"
+                             b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        elif path == "/redirect":
             self.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: " + REDIRECT.encode() +
                              b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         else:
