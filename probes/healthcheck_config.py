@@ -1,6 +1,7 @@
 """healthcheck.config: the container's healthcheck runs what the document describes, on its timing."""
 from verifier.checks import Check, HealthCommandTarget, HealthConfigTarget
 from verifier.findings import Observation, Status
+from verifier.secrets import masked_command, secret_values_of
 from verifier.stack import Stack
 
 
@@ -25,7 +26,10 @@ def _command(check: Check, target: HealthCommandTarget, stack: Stack) -> Observa
             return _none_to_compare(container.name)
         command = " ".join(container.healthcheck.test)
         if target.mentions not in command:
-            return Observation(Status.WARN, command[:120],
+            # Masked before it is cut: a password in the command (`redis-cli -a PW`) is one of the
+            # container's own secrets, or has a credential's shape, however short or ordinary it is.
+            shown = masked_command(container.healthcheck.test, secret_values_of(container.environment))
+            return Observation(Status.WARN, shown[:120],
                                f"{container.name}'s healthcheck does not mention {target.mentions}: it checks "
                                "something other than what the document describes")
     return Observation(Status.PASS, check.expected, f"the healthcheck mentions {target.mentions}")

@@ -145,7 +145,8 @@ def _port_numbers(value: Any) -> list[int | None]:
 
 def _port_key(entry: list) -> tuple:
     target, published, host_ip, protocol = entry
-    return (target, -1 if published is None else published, host_ip or "", protocol)
+    first = -1 if published is None else int(str(published).split("-")[0])  # "9000-9010": a host range
+    return (target, first, str(published), host_ip or "", protocol)
 
 
 def _volume_key(entry: list) -> tuple:
@@ -168,10 +169,14 @@ def canonical(view: dict) -> dict:
 
 
 def _ports(ports: list[dict] | None) -> list[list]:
+    """compose config writes a container range one entry per port; a host range for one container port
+    stays one entry (`published: "9000-9010"`: the Engine picks one), kept so: [80, "9000-9010", ...]."""
     entries = []
     for port in ports or []:
         targets = _port_numbers(port["target"])
         published = _port_numbers(port.get("published"))
+        if len(targets) == 1 and len(published) > 1:
+            published = [f"{published[0]}-{published[-1]}"]
         if len(published) == 1 and len(targets) > 1 and published[0] is None:
             published = [None] * len(targets)
         if len(published) != len(targets):

@@ -70,17 +70,20 @@ def build_parser(handlers: Mapping[str, Callable[[argparse.Namespace], int]]) ->
         "diff", help="compare the document with the compose file(s) only: no Docker Engine needed")
     _add_stack_options(diff_command)
     _add_format_option(diff_command)
+    _add_timeout_option(diff_command, _READING_ENDS)
     diff_command.set_defaults(handler=handlers["diff"])
 
     lint_command = commands.add_parser(
         "lint", help="check the document against itself: placeholders and contradictions (exit 1 on a fail)")
     lint_command.add_argument("document", type=Path, metavar="DOC")
     _add_format_option(lint_command)
+    _add_timeout_option(lint_command, _READING_ENDS)
     lint_command.set_defaults(handler=handlers["lint"])
 
     model = commands.add_parser("model", help="show what was read from the document, with line numbers")
     model.add_argument("document", type=Path, metavar="DOC")
     model.add_argument("--format", choices=("table", "json"), default="table")
+    _add_timeout_option(model, _READING_ENDS)
     model.set_defaults(handler=handlers["model"])
 
     demo = commands.add_parser("demo", help="bring the bundled demo stack up if needed, then check it")
@@ -118,6 +121,10 @@ def _add_format_option(command: argparse.ArgumentParser) -> None:
                          help="with --baseline, 'new' fails the run only for drift that is new since then")
 
 
-def _add_timeout_option(command: argparse.ArgumentParser) -> None:
+_RUN_ENDS = "the whole run ends within this many seconds"
+_READING_ENDS = "the document (and compose files) must be read within this many seconds"
+
+
+def _add_timeout_option(command: argparse.ArgumentParser, what: str = _RUN_ENDS) -> None:
     command.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                         help=f"the whole run ends within this many seconds (default {DEFAULT_TIMEOUT:g})")
+                         help=f"{what} (default {DEFAULT_TIMEOUT:g})")

@@ -20,7 +20,7 @@ from verifier.checks import (
     PortTarget,
     RestartTarget,
 )
-from verifier.compose.model import ComposeService
+from verifier.compose.model import ComposeService, host_ports
 
 AS_COMPOSED = " (as the compose file says)"  # marks an expectation the compose file set, not the document
 
@@ -29,15 +29,14 @@ def as_composed(check: Check, definition: ComposeService) -> Check:
     check = replace(check, compose_service=definition.name)
     target = check.target
     if isinstance(target, PortTarget):
-        published = sorted({p.published for p in definition.ports
-                            if p.target == target.container_port and p.published and p.protocol == target.protocol})
+        published = host_ports(definition.ports, target.container_port, target.protocol)
         if not published:
             return replace(check, skip_reason="the compose file does not publish this port (see the compose layer)")
-        if target.host_port not in published:
-            return replace(check, target=replace(target, host_port=published[0]),
-                           expected=f"{published[0]}->{target.container_port}/{target.protocol}{AS_COMPOSED}")
-    if isinstance(target, ExposureTarget) and any(p.target == target.container_port and p.published
-                                                  for p in definition.ports):
+        if not any(target.host_port in r for r in published):  # a range is tested, never listed
+            first = published[0].start
+            return replace(check, target=replace(target, host_port=first),
+                           expected=f"{first}->{target.container_port}/{target.protocol}{AS_COMPOSED}")
+    if isinstance(target, ExposureTarget) and host_ports(definition.ports, target.container_port):
         return replace(check, skip_reason="the compose file publishes this port (see the compose layer)")
     if isinstance(target, EnvTarget) and target.name not in definition.environment:
         return replace(check, skip_reason="the compose file does not set it (see the compose layer)")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from verifier import __version__
-from verifier.arguments import DEFAULT_CONCURRENCY
+from verifier.arguments import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT
 from verifier.errors import ExitCode, UsageError, VerifierError
 from verifier.model import DEVELOPMENT
 
@@ -48,16 +48,16 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
            environment: str = DEVELOPMENT, concurrency: int = DEFAULT_CONCURRENCY) -> Report:
     """One run, or with `wait` (seconds; 0 for the healthchecks' own budget) until the stack conforms.
     `environment` is the deployment the stack stands for: it decides which ports may be published."""
-    from verifier.document import read_document
+    from verifier.deadline import ReadingDeadline, choose_target_within, read_document_within
     from verifier.innet import InNetworkSettings, gather
     from verifier.plan import build_plan, with_outdated_checks
     from verifier.redeploy import compose_hashes
     from verifier.stack import snapshot_stack
-    from verifier.target import choose_target
 
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
-    target = choose_target(project, compose_files, document_path)
+    reading = ReadingDeadline.after(timeout, started)  # the files are read within --timeout too
+    target = choose_target_within(project, compose_files, document_path, reading)
     network = network or InNetworkSettings()
     network = dataclasses.replace(network, look_seconds=min(network.look_seconds, timeout))  # none outlives the run
 
@@ -68,7 +68,7 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="early") as early:
         first_look = early.submit(look)
         hashes = early.submit(compose_hashes, target.compose, os.environ) if target.compose is not None else None
-        document = read_document(document_path)
+        document = read_document_within(document_path, reading)
         composed, definitions = _compose_layer(document, target.compose, environment)
         plan = build_plan(document, definitions, environment)
         stack = gather(plan, first_look.result(), network)
@@ -78,14 +78,14 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
             f"project '{target.project}' (from {target.reason}) has no containers on {stack.engine}; "
             "is the stack up, and is this its project name? (--project NAME)"
         )
-    redact = _redactor(stack, target.compose)
+    redact = _redactor(document, target.compose, stack)
     if wait is None:
         live = _run_once(plan, stack, redact, started + timeout, timeout, concurrency)
     else:
         live = _run_waiting(plan, lambda round_plan: gather(round_plan, look(), network), redact, timeout,
                             _deadlines(wait, started, document, target.compose), concurrency, target.project)
-    return _report(document, _target(stack.project, stack.engine, target.compose, environment), started_at, started,
-                   document.findings + tuple(_redacted(f, redact) for f in composed) + live)
+    return _report(document, _target(stack.project, redact(stack.engine), target.compose, environment), started_at,
+                   started, tuple(_redacted(f, redact) for f in document.findings + composed) + live)
 
 
 def _compose_layer(document: DocumentModel, compose: ComposeProject | None,
@@ -101,16 +101,23 @@ def _compose_layer(document: DocumentModel, compose: ComposeProject | None,
     return compose_findings(document, compose, mapping, environment), definitions
 
 
-def _redactor(stack: Stack, compose: ComposeProject | None) -> Redactor:
-    """Masks every secret value the containers or the compose file hold."""
-    from verifier.secrets import Redactor, secret_values_of
+def _redactor(document: DocumentModel, compose: ComposeProject | None, stack: Stack | None = None) -> Redactor:
+    """Masks every secret value the document writes out, the compose file holds, the verifier's own
+    environment holds (Compose interpolates from it: a CI secret can land in any field) and the
+    containers hold."""
+    from verifier.secrets import Redactor, image_words, learned_from, readable_words_of, secret_values_of
 
-    secrets = [value for containers in stack.services.values()
-               for container in containers for value in secret_values_of(dict(container.environment))]
+    secrets = secret_values_of(os.environ)
+    secrets += [env.value for service in document.services for env in service.environment
+                if env.secret and env.value]
+    words: list[str] = [service.name for service in document.services]  # a secret equal to one is not searched for
     if compose is not None:
-        secrets += [v for s in compose.services.values()
-                    for v in secret_values_of({k: v for k, v in s.environment.items() if v})]
-    return Redactor(secrets)
+        secrets += compose.secrets  # `.env`'s too, which interpolation may have put in any field
+        secrets += [v for s in compose.services.values() for v in secret_values_of(s.environment)]
+        words += [w for s in compose.services.values()
+                  for w in (s.name, *image_words(s.image or ""), *readable_words_of(s.environment))]
+    redact = Redactor(secrets, words)
+    return learned_from(redact, stack) if stack is not None else redact
 
 
 def _run_once(plan: Plan, stack: Stack, redact: Redactor, deadline: float, timeout: float,
@@ -157,25 +164,23 @@ def _health_budgets(document: DocumentModel, compose: ComposeProject | None) -> 
 
 
 def diff(document_path: Path, compose_files: Sequence[Path], project: str | None,
-         environment: str = DEVELOPMENT) -> Report:
-    """The document against the compose file alone: no Docker Engine needed."""
+         environment: str = DEVELOPMENT, timeout: float = DEFAULT_TIMEOUT) -> Report:
+    """The document against the compose file alone: no Docker Engine needed. `timeout` bounds the reading."""
     from verifier.compose_checks import compose_findings
-    from verifier.document import read_document
+    from verifier.deadline import ReadingDeadline, choose_target_within, read_document_within
     from verifier.mapping import map_services
-    from verifier.secrets import Redactor, secret_values_of
-    from verifier.target import choose_target
 
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
-    document = read_document(document_path)
-    target = choose_target(project, compose_files, document_path)
+    reading = ReadingDeadline.after(timeout, started)
+    document = read_document_within(document_path, reading)
+    target = choose_target_within(project, compose_files, document_path, reading)
     if target.compose is None:
         raise UsageError("no compose file to compare with: pass --compose FILE")
-    redact = Redactor(v for s in target.compose.services.values()
-                      for v in secret_values_of({k: v for k, v in s.environment.items() if v}))
+    redact = _redactor(document, target.compose)
     findings = compose_findings(document, target.compose, map_services(document, target.compose), environment)
     return _report(document, _target(target.project, "", target.compose, environment), started_at, started,
-                   document.findings + tuple(_redacted(f, redact) for f in findings))
+                   tuple(_redacted(f, redact) for f in document.findings + findings))
 
 
 def _redacted(finding: Finding, redact: Redactor) -> Finding:
@@ -211,15 +216,17 @@ def _report(document: DocumentModel, target: Target, started_at: datetime, start
     )
 
 
-def lint(document_path: Path) -> Report:
-    """The document checked against itself only: placeholders and contradictions."""
-    from verifier.document import read_document
+def lint(document_path: Path, timeout: float = DEFAULT_TIMEOUT) -> Report:
+    """The document checked against itself only: placeholders and contradictions, read within `timeout`."""
+    from verifier.deadline import ReadingDeadline, read_document_within
     from verifier.findings import Target
 
     started_at = datetime.now(timezone.utc)
     started = time.monotonic()
-    document = read_document(document_path)
-    return _report(document, Target("document", "", ""), started_at, started, document.findings)
+    document = read_document_within(document_path, ReadingDeadline.after(timeout, started))
+    redact = _redactor(document, None)
+    return _report(document, Target("document", "", ""), started_at, started,
+                   tuple(_redacted(f, redact) for f in document.findings))
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -233,11 +240,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    return _render(diff(args.document, args.compose or (), args.project, args.environment), args)
+    return _render(diff(args.document, args.compose or (), args.project, args.environment, args.timeout), args)
 
 
 def _lint(args: argparse.Namespace) -> int:
-    return _render(lint(args.document), args)
+    return _render(lint(args.document, args.timeout), args)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -259,10 +266,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _model(args: argparse.Namespace) -> int:
-    from verifier.document import read_document
+    from verifier.deadline import ReadingDeadline, read_document_within
     from verifier.model_view import render_json, render_table
 
-    model = read_document(args.document)
+    model = read_document_within(args.document, ReadingDeadline.after(args.timeout))
     (render_json if args.format == "json" else render_table)(model, sys.stdout)
     return ExitCode.CONFORMANT
 
@@ -318,11 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _read_baseline(args)
         return int(args.handler(args))
     except VerifierError as exc:
-        if args.debug:
-            traceback.print_exc()
         from verifier.sanitize import plain  # a sentence may quote a file or a name: shown, never obeyed
 
-        print(f"verifier: {plain(str(exc))}", file=sys.stderr)
+        redact = _environment_redactor()  # a sentence may quote a value interpolated from a CI secret
+        if args.debug:
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        print(f"verifier: {plain(redact(str(exc)))}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("verifier: interrupted", file=sys.stderr)
@@ -338,6 +346,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)
         _leave_nothing_behind()
+
+
+def _environment_redactor() -> Redactor:
+    """For error sentences, said before (or instead of) a run: the verifier's own environment's secrets,
+    and credentials of every known form."""
+    from verifier.secrets import Redactor, secret_values_of
+
+    return Redactor(secret_values_of(os.environ))
 
 
 def _read_baseline(args: argparse.Namespace) -> None:

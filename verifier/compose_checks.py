@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from verifier.compose.model import ComposeProject, ComposeService
+from verifier.compose.model import ComposeProject, ComposeService, host_ports, host_ports_text
 from verifier.findings import Finding, Status
 from verifier.mapping import ServiceMapping, ServiceMatch
 from verifier.model import DEVELOPMENT, DocumentModel, ServiceSpec
 from verifier.reading.consistency import FindingWriter
+from verifier.secrets import NOT_SHOWN, is_secret, masked_command, secret_values_of
 
 LAYER = "compose"
 _CONDITIONS = {"healthy": "service_healthy", "started": "service_started"}
@@ -25,7 +26,8 @@ def compose_findings(document: DocumentModel, project: ComposeProject, mapping: 
         if match.compose is None:
             found.append(_missing(write, match, project))
         else:
-            found.extend(_service_findings(write, match.documented, match.compose, mapping, environment))
+            found.extend(_service_findings(write, match.documented, match.compose, mapping, environment,
+                                           _secrets_of(project, match.compose)))
     for service in mapping.undocumented:
         found.append(write.finding(
             "service.undocumented", service.name, Status.WARN, "a section in the document", "none",
@@ -43,13 +45,19 @@ def _missing(write: FindingWriter, match: ServiceMatch, project: ComposeProject)
                          message, service.line, "")
 
 
+def _secrets_of(project: ComposeProject, compose: ComposeService) -> frozenset[str]:
+    """Every secret value that may be in this service's definition: its environment's, and those of the
+    variables the project interpolated (a healthcheck's `-a ${REDIS_PASSWORD}`)."""
+    return frozenset(project.secrets) | frozenset(secret_values_of(compose.environment))
+
+
 def _service_findings(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
-                      mapping: ServiceMapping, environment: str) -> Iterator[Finding]:
+                      mapping: ServiceMapping, environment: str, secrets: frozenset[str]) -> Iterator[Finding]:
     yield from _image(write, service, compose)
     yield from _ports(write, service, compose, environment)
     yield from _environment(write, service, compose)
     yield from _dependencies(write, service, compose, mapping)
-    yield from _healthcheck(write, service, compose)
+    yield from _healthcheck(write, service, compose, secrets)
     yield from _restart(write, service, compose)
     yield from _limits(write, service, compose)
     yield from _volumes(write, service, compose)
@@ -83,11 +91,11 @@ def _ports(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
            environment: str) -> Iterator[Finding]:
     documented_published = {p.container_port for p in service.ports if p.published_in(environment)}
     for port in service.ports:
-        published = sorted({p.published for p in compose.ports if p.target == port.container_port and p.published})
-        shown = ", ".join(f"{p}->{port.container_port}" for p in published) or "not published"
+        published = host_ports(compose.ports, port.container_port)  # ranges: tested for membership, never listed
+        shown = host_ports_text(published, port.container_port)
         wanted = port.published_in(environment)
         if wanted:
-            yield _result(write, "port.published", service, port.host_port in published,
+            yield _result(write, "port.published", service, any(port.host_port in r for r in published),
                           f"{port.host_port}->{port.container_port}", shown, port.line,
                           f"{port.host_port}:{port.container_port}", f"port {port.container_port}")
         elif wanted is False and port.container_port not in documented_published:
@@ -103,10 +111,19 @@ def _environment(write: FindingWriter, service: ServiceSpec, compose: ComposeSer
         yield _result(write, "env.present", service, present, "set", "set" if present else "not set",
                       variable.line, variable.name, variable.name)
         if present and variable.value is not None and not variable.secret:
-            actual = compose.environment[variable.name]
-            yield _result(write, "env.value", service, actual == variable.value, variable.value,
-                          "(empty)" if actual in (None, "") else str(actual), variable.line, variable.name,
-                          variable.name)
+            yield _env_value(write, service, variable.name, variable.value, compose.environment[variable.name],
+                             variable.line)
+
+
+def _env_value(write: FindingWriter, service: ServiceSpec, name: str, documented: str, actual: str | None,
+               line: int) -> Finding:
+    """Compared by equality; a value that looks secret (a URL with a password, a token) is never shown."""
+    if actual not in (None, "") and actual != documented and is_secret(name, actual):
+        return write.finding("env.value", service.name, Status.FAIL, documented, NOT_SHOWN,
+                             f"{name}: the compose file's value differs from the document's "
+                             f"({NOT_SHOWN}: it looks secret)", line, name)
+    return _result(write, "env.value", service, actual == documented, documented,
+                   "(empty)" if actual in (None, "") else str(actual), line, name, name)
 
 
 def _dependencies(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
@@ -133,7 +150,8 @@ def _shared_network(write: FindingWriter, service: ServiceSpec, compose: Compose
                   line, other.name, f"network to {other.name}")
 
 
-def _healthcheck(write: FindingWriter, service: ServiceSpec, compose: ComposeService) -> Iterator[Finding]:
+def _healthcheck(write: FindingWriter, service: ServiceSpec, compose: ComposeService,
+                 secrets: frozenset[str]) -> Iterator[Finding]:
     health = service.health
     if health is None:
         return
@@ -143,13 +161,14 @@ def _healthcheck(write: FindingWriter, service: ServiceSpec, compose: ComposeSer
                       "disabled" if check else "none", health.block_line, "defined", "healthcheck")
         return
     command = " ".join(check.test)
+    shown = masked_command(check.test, secrets)[:120]  # masked before it is cut: `-a ${REDIS_PASSWORD}`
     if health.kind == "http" and health.path:
         yield _result(write, "healthcheck.config", service, health.path in command, f"checks {health.path}",
-                      command[:120], health.line, "target", "healthcheck", fail=Status.WARN)
+                      shown, health.line, "target", "healthcheck", fail=Status.WARN)
     elif health.command:
         program = health.command.split()[0]
         yield _result(write, "healthcheck.config", service, program in command, f"runs {program}",
-                      command[:120], health.line, "target", "healthcheck", fail=Status.WARN)
+                      shown, health.line, "target", "healthcheck", fail=Status.WARN)
     for label, documented, actual, unit in (("interval", health.interval_s, check.interval_s, "s"),
                                             ("timeout", health.timeout_s, check.timeout_s, "s"),
                                             ("retries", health.retries, check.retries, ""),

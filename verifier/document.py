@@ -38,7 +38,12 @@ from verifier.reading.services import read_services
 from verifier.reading.targets import read_access
 from verifier.textfile import read_text_file
 
+# What a document may cost to read: reading is linear in its size (tests/test_bounded_inputs.py), and
+# markdown-it spends most per line (a table row costs about 40 us and 3 KB of tokens), so both are
+# capped: 5 MiB of long lines read in under a second, 50,000 short ones in about two; the template
+# is 17 KB and 600 lines.
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_DOCUMENT_LINES = 50_000
 _KNOWN_EXTERNAL = re.compile(
     r"keycloak|auth0|okta|cognito|entra|anthropic|openai|azure|ollama|bedrock|vertex|s3|vault|stripe|"
     r"sendgrid|smtp|twilio|datadog|sentry", re.IGNORECASE)
@@ -51,6 +56,7 @@ def read_document(path: str | Path) -> DocumentModel:
     raw, text = read_text_file(path, "a Markdown document", MAX_DOCUMENT_BYTES)
     if not text.strip():
         raise InputError(f"{path}: the document is empty")
+    _refuse_too_many_lines(text, path)
     try:
         root = parse_structure(text)
     except RecursionError:
@@ -100,6 +106,14 @@ def read_document(path: str | Path) -> DocumentModel:
     ]
     unique = {f.id: f for f in sorted(findings, key=lambda f: (f.source.line if f.source else 0, f.check))}
     return dataclasses.replace(model, findings=tuple(unique.values()))
+
+
+def _refuse_too_many_lines(text: str, path: Path) -> None:
+    # Lines as markdown-it counts them: \r\n, \r and \n each end one.
+    lines = text.count("\n") + text.count("\r") - text.count("\r\n") + (not text.endswith(("\n", "\r")))
+    if lines > MAX_DOCUMENT_LINES:
+        raise InputError(f"{path}: {lines:,} lines is too many for a Markdown document "
+                         f"(the limit is {MAX_DOCUMENT_LINES:,})")
 
 
 def _refuse_duplicates(services: list[ServiceSpec], path: Path) -> None:

@@ -6,6 +6,7 @@ so one stopped container gives one failure, not ten.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponenti
 from probes import PROBES
 from verifier.checks import Check, Plan
 from verifier.findings import Finding, Observation, SourceRef, Status
-from verifier.secrets import Redactor
+from verifier.secrets import Redactor, learned_from
 from verifier.stack import Stack
 
 LAYER = "live"
@@ -33,7 +34,9 @@ class RunLimits:
 
 def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor,
              progress: Callable[[Finding], None] | None = None) -> tuple[Finding, ...]:
-    """Every check of the plan as a finding, in plan order; `progress` hears of each as it is made."""
+    """Every check of the plan as a finding, in plan order; `progress` hears of each as it is made.
+    `redact` learns the secrets of the containers in `stack` first: a container may be new."""
+    redact = learned_from(redact, stack)
     findings = _Findings(progress)
     schedule = _Schedule(plan)
     running: dict[Future[Finding], Check] = {}
@@ -72,6 +75,12 @@ def run_plan(plan: Plan, stack: Stack, limits: RunLimits, redact: Redactor,
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return tuple(findings[check.id] for check in plan.checks)
+
+
+def redacted(finding: Finding, redact: Redactor) -> Finding:
+    """A finding masked again, by a redactor that has learned more since it was made."""
+    return dataclasses.replace(finding, expected=redact(finding.expected), observed=redact(finding.observed),
+                               message=redact(finding.message))
 
 
 class _Schedule:

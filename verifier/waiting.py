@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from probes.container_running import CRASH_LOOP_RESTARTS
 from verifier.checks import Check, Plan
 from verifier.findings import Finding, Status
-from verifier.runner import RunLimits, run_plan
-from verifier.secrets import Redactor
+from verifier.runner import RunLimits, redacted, run_plan
+from verifier.secrets import Redactor, learned_from
 from verifier.stack import Stack
 
 MAX_POLL_SECONDS = 0.5  # success is seen within half a second of the stack conforming
@@ -33,13 +33,15 @@ def run_waiting(plan: Plan, snapshot: Callable[[Plan], Stack], round_limits: Cal
                 pause: Callable[[float], object] = time.sleep) -> tuple[Finding, ...]:
     """`snapshot(round)` looks at the stack for one round's checks only: a round that waits for one
     healthcheck does not look inside every service again. `pause(seconds)` waits between rounds, and
-    may end early when the stack changes."""
+    may end early when the stack changes. `redact` learns the secrets of every container a round sees
+    (one started after the run began too), and every finding is masked by all it has learned by the end."""
     findings: dict[str, Finding] = {}
     out_of_time: dict[str, str] = {}  # check id -> why it is no longer waited for
     to_run = plan
     delay = 0.05
     while True:
         stack = snapshot(to_run)
+        redact = learned_from(redact, stack)  # containers that appeared since the last round
         for finding in run_plan(to_run, stack, round_limits(), redact):
             findings[finding.id] = finding
         waiting_for = [c for c in plan.checks if findings[c.id].status in _NOT_YET and c.id not in out_of_time]
@@ -57,7 +59,7 @@ def run_waiting(plan: Plan, snapshot: Callable[[Plan], Stack], round_limits: Cal
         pause(delay)
         delay = min(MAX_POLL_SECONDS, delay * 2)
         to_run = _with_prerequisites(plan, waiting_for, findings)
-    return tuple(_annotated(findings[c.id], out_of_time.get(c.id)) for c in plan.checks)
+    return tuple(redacted(_annotated(findings[c.id], out_of_time.get(c.id)), redact) for c in plan.checks)
 
 
 def _ran_out(service: str, deadlines: Deadlines) -> str:

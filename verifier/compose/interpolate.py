@@ -12,7 +12,8 @@ _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 @dataclass(frozen=True)
 class MissingVariable(Exception):
     name: str
-    message: str
+    message: str  # interpolated, as Compose prints it
+    written: str = ""  # as the file writes it: what to show when it interpolates, perhaps a secret
 
 
 def interpolate(text: str, variables: Mapping[str, str]) -> str:
@@ -56,7 +57,8 @@ def _braced(text: str, start: int, variables: Mapping[str, str]) -> tuple[str, i
         if position != end:
             raise ValueError(f"invalid interpolation format in {text!r}")
         return variables.get(name.group(0), ""), end + 1
-    argument = interpolate(text[position + len(operator): end], variables)
+    written = text[position + len(operator): end]
+    argument = interpolate(written, variables)
     value = variables.get(name.group(0))
     unset_or_empty = value is None or (operator.startswith(":") and value == "")
     if operator in (":-", "-"):
@@ -64,7 +66,7 @@ def _braced(text: str, start: int, variables: Mapping[str, str]) -> tuple[str, i
     if operator in (":+", "+"):
         return ("" if unset_or_empty else argument), end + 1
     if unset_or_empty:
-        raise MissingVariable(name.group(0), argument)
+        raise MissingVariable(name.group(0), argument, written)
     return value or "", end + 1
 
 

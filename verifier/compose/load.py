@@ -15,10 +15,11 @@ from verifier.compose.merge import (
     service_as_mappings,
     strip_markers,
 )
-from verifier.compose.model import ComposeProject, ComposeService
+from verifier.compose.model import ComposePort, ComposeProject, ComposeService
 from verifier.compose.services import read_service
-from verifier.compose.yamlfile import Override, Reset, read_yaml
+from verifier.compose.yamlfile import ExpansionBudget, Override, Reset, read_yaml
 from verifier.errors import InputError
+from verifier.secrets import Redactor, secret_values_of
 
 TOP_LEVEL_KEYS = {"version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models"}
 
@@ -31,6 +32,8 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
     files = [Path(f).absolute() for f in files]
     directory = files[0].parent
     variables = _variables(directory, env_files, os.environ if environ is None else environ)
+    secrets = secret_values_of(variables)  # interpolation may put any of them anywhere: masked in every error
+    redact = Redactor(secrets)
     raws = [read_yaml(path) for path in files]
     for raw, path in zip(raws, files):
         _check_top_level(raw, path)
@@ -39,7 +42,7 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
     documents = []
     for raw, path in zip(raws, files):
         document = _interpolated(raw, variables, path)
-        _check_types(document, path)
+        _check_types(document, path, redact)
         documents.append(_as_mappings(_with_extends(document, path, variables, depth=0)))
     merged = merge_files(documents)
     services = merged.get("services") or {}
@@ -52,7 +55,10 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
         if not isinstance(definition, dict):
             raise InputError(f"{_file_of(name, files, documents)}: service '{name}' must be a mapping, "
                              f"not {type(definition).__name__}")
-        service = read_service(str(name), definition, directory, variables, _file_of(name, files, documents))
+        try:
+            service = read_service(str(name), definition, directory, variables, _file_of(name, files, documents))
+        except InputError as error:  # its sentence may quote an interpolated value
+            raise InputError(redact(str(error))) from None
         if not service.profiles or set(service.profiles) & active or "*" in active:
             read[str(name)] = service
             network_modes[str(name)] = str(definition.get("network_mode") or "")
@@ -63,6 +69,7 @@ def load_compose(files: Sequence[Path], *, environ: Mapping[str, str] | None = N
         files=tuple(files),
         directory=directory,
         services=dict(sorted(read.items())),
+        secrets=tuple(secrets),
     )
 
 
@@ -84,7 +91,7 @@ def normalized(project: ComposeProject) -> dict[str, Any]:
         services[name] = {
             "image": s.image,
             "build": None if s.build_context is None else {"context": s.build_context, "dockerfile": s.dockerfile},
-            "ports": sorted(([p.target, p.published, p.host_ip, p.protocol] for p in s.ports), key=_sort_key),
+            "ports": sorted(_port_rows(s.ports), key=_sort_key),
             "environment": dict(s.environment),
             "depends_on": dict(s.depends_on),
             "healthcheck": None if health is None else ({"disable": True} if health.disabled else {
@@ -98,6 +105,18 @@ def normalized(project: ComposeProject) -> dict[str, Any]:
             "profiles": sorted(s.profiles),
         }
     return {"name": project.name, "services": services}
+
+
+def _port_rows(ports: Sequence[ComposePort]) -> list[list[Any]]:
+    """Ports as `docker compose config` prints them: a container range one row per port (so this, for
+    tests against Compose only, is as long as the ranges), a host range for one port as `"9000-9010"`."""
+    rows: dict[tuple[Any, ...], None] = {}
+    for port in ports:
+        for target in range(port.target, port.last_target + 1):
+            host = port.host_ports_for(target)
+            published = None if not host else host.start if len(host) == 1 else f"{host.start}-{host[-1]}"
+            rows[(target, published, port.host_ip, port.protocol)] = None  # Compose drops a row written twice
+    return [list(row) for row in rows]
 
 
 def _sort_key(row: list[Any]) -> tuple:
@@ -134,7 +153,10 @@ def _interpolated(value: Any, variables: Mapping[str, str], path: Path) -> Any:
         try:
             return interpolate(value, variables)
         except MissingVariable as missing:
-            detail = f": {missing.message}" if missing.message else ""
+            # The message as written when it interpolates (`${A:?${TOKEN}}`): never a variable's value.
+            interpolates = re.search(r"(?<!\$)\$(\{|[A-Za-z_])", missing.written) is not None
+            message = missing.written if interpolates else missing.message
+            detail = f": {Redactor(secret_values_of(variables))(message)}" if message else ""
             raise InputError(f"{path}: required variable {missing.name} is missing a value{detail}") from None
         except ValueError as exc:
             raise InputError(f"{path}: {exc}") from None
@@ -151,7 +173,8 @@ def _with_extends(document: dict[str, Any], path: Path, variables: Mapping[str, 
     services = document.get("services")
     if not isinstance(services, dict):
         return document
-    resolved = {name: _extended(name, services, path, variables, depth, ()) for name in services}
+    budget = ExpansionBudget(path)  # each service extending another is a copy of it: bounded here
+    resolved = {name: budget.spend(_extended(name, services, path, variables, depth, ())) for name in services}
     return {**document, "services": resolved}
 
 
@@ -245,7 +268,7 @@ _FIELD_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
 }
 
 
-def _check_types(document: dict[str, Any], path: Path) -> None:
+def _check_types(document: dict[str, Any], path: Path, redact: Redactor) -> None:
     """Compose validates each file before merging, so an error names the file that has it."""
     services = document.get("services")
     if services is None:
@@ -261,7 +284,14 @@ def _check_types(document: dict[str, Any], path: Path) -> None:
             kinds, description = _FIELD_TYPES.get(field, ((object,), ""))
             if value is not None and not isinstance(value, (*kinds, Override, Reset)):
                 raise InputError(f"{path}: service '{name}': '{field}' must be {description}, "
-                                 f"not {type(value).__name__} {value!r}"[:300])
+                                 f"not {type(value).__name__} {_quoted(value, redact)}")
+
+
+def _quoted(value: Any, redact: Redactor, limit: int = 120) -> str:
+    """A value for an error sentence: masked before it is shortened, so that no cut leaves a secret's
+    beginning behind unrecognised."""
+    shown = redact(repr(value))
+    return shown if len(shown) <= limit else shown[:limit] + "..."
 
 
 def _as_mappings(document: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """One merged service definition -> ComposeService, normalized as `docker compose config` shows it."""
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +82,31 @@ def _ports(entries: list[Any] | None, reader: _Service) -> tuple[ComposePort, ..
     ports: list[ComposePort] = []
     for entry in entries or ():
         if isinstance(entry, dict):
-            ports.extend(_long_port(entry, reader))
+            ports.append(_long_port(entry, reader))
         elif isinstance(entry, (int, str)) and not isinstance(entry, bool):
-            ports.extend(_short_port(str(entry), reader))
+            ports.append(_short_port(str(entry), reader))
         else:
             raise reader.error("ports", f"has an entry that is neither a string nor a mapping: {entry!r}"[:200])
     return tuple(dict.fromkeys(ports))  # Compose drops a mapping written twice
 
 
-def _short_port(text: str, reader: _Service) -> list[ComposePort]:
+@dataclass(frozen=True)
+class _Span:
+    """`8000` or `8000-8010` as written in a port entry."""
+
+    first: int
+    last: int
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+    @property
+    def end(self) -> int | None:
+        return None if self.last == self.first else self.last
+
+
+def _short_port(text: str, reader: _Service) -> ComposePort:
     spec, _, protocol = text.strip().partition("/")
     host_ip = None
     bracketed = re.match(r"^\[([^\]]+)\]:(.*)$", spec)
@@ -103,39 +121,42 @@ def _short_port(text: str, reader: _Service) -> list[ComposePort]:
         published, target = parts
     else:
         published, target = "", parts[0]
-    targets = _port_range(target, text, reader)
-    publisheds = _port_range(published, text, reader) if published else [None] * len(targets)
-    if len(publisheds) != len(targets):
-        if len(targets) == 1:
-            targets = targets * len(publisheds)
-        else:
-            raise reader.error("ports", f"has ranges of different lengths: {text!r}")
-    return [ComposePort(t, p, host_ip or None, protocol or "tcp") for t, p in zip(targets, publisheds)]
+    targets = _port_span(target, text, reader)
+    publisheds = _port_span(published, text, reader) if published else None
+    return _port(targets, publisheds, host_ip or None, protocol or "tcp", text, reader)
 
 
-def _long_port(entry: dict[str, Any], reader: _Service) -> list[ComposePort]:
+def _long_port(entry: dict[str, Any], reader: _Service) -> ComposePort:
     if "target" not in entry:
         raise reader.error("ports", f"has a long-syntax entry without 'target': {entry!r}"[:200])
-    targets = _port_range(str(entry["target"]), str(entry), reader)
+    targets = _port_span(str(entry["target"]), str(entry), reader)
     published = entry.get("published")
-    publisheds = _port_range(str(published), str(entry), reader) if published not in (None, "") else [None]
-    if len(publisheds) == 1 and len(targets) == 1:
-        pairs = [(targets[0], publisheds[0])]
-    else:
-        pairs = list(zip(targets * len(publisheds) if len(targets) == 1 else targets, publisheds))
-    protocol = str(entry.get("protocol") or "tcp")
-    return [ComposePort(t, p, entry.get("host_ip") or None, protocol) for t, p in pairs]
+    publisheds = _port_span(str(published), str(entry), reader) if published not in (None, "") else None
+    return _port(targets, publisheds, entry.get("host_ip") or None, str(entry.get("protocol") or "tcp"),
+                 str(entry), reader)
 
 
-def _port_range(text: str, whole: str, reader: _Service) -> list[int]:
+def _port(targets: _Span, published: _Span | None, host_ip: str | None, protocol: str, whole: str,
+          reader: _Service) -> ComposePort:
+    """One entry, its ranges kept as ranges: a container range maps one to one onto a host range of
+    the same length, and a single container port onto one port of a host range."""
+    if published is not None and published.size != targets.size and targets.size != 1:
+        raise reader.error("ports", f"has ranges of different lengths: {whole!r}"[:200])
+    return ComposePort(targets.first, published.first if published else None, host_ip, protocol,
+                       target_end=targets.end, published_end=published.end if published else None)
+
+
+def _port_span(text: str, whole: str, reader: _Service) -> _Span:
     match = re.fullmatch(r"\s*(\d+)(?:-(\d+))?\s*", text)
     if match is None:
         raise reader.error("ports", f"has a port that is not a number: {whole!r}"[:200])
+    if max(len(match.group(1)), len(match.group(2) or "")) > 5:  # and int() of 5,000 digits is an error
+        raise reader.error("ports", f"has a port out of range: {whole!r}"[:200])
     first = int(match.group(1))
     last = int(match.group(2)) if match.group(2) else first
-    if not (0 < first <= last < 65536) or last - first > 10000:
+    if not 0 < first <= last < 65536:
         raise reader.error("ports", f"has a port out of range: {whole!r}"[:200])
-    return list(range(first, last + 1))
+    return _Span(first, last)
 
 
 def _environment(definition: dict[str, Any], directory: Path, variables: Mapping[str, str],
@@ -203,10 +224,10 @@ def _healthcheck(value: dict[str, Any] | None, reader: _Service) -> ComposeHealt
     if test is not None and not isinstance(test, list):
         raise reader.error("healthcheck", "test must be a string or a list")
     retries = value.get("retries")
-    if isinstance(retries, str) and retries.strip().isdigit():  # interpolated values arrive as text
+    if isinstance(retries, str) and retries.strip().isdigit() and len(retries.strip()) < 10:  # interpolated: text
         retries = int(retries)
     if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)):
-        raise reader.error("healthcheck", f"retries must be a whole number, not {retries!r}")
+        raise reader.error("healthcheck", f"retries must be a whole number, not {retries!r}"[:200])
     return ComposeHealthcheck(
         disabled=False,
         test=tuple(str(t) for t in test or ()),
@@ -265,7 +286,10 @@ def _size(value: Any, field: str, reader: _Service) -> int:
     if match is None:
         raise reader.error(field, f"is not a size: {value!r}")
     scale = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[match.group(2).lower()]
-    return int(float(match.group(1)) * scale)
+    size = float(match.group(1)) * scale
+    if not math.isfinite(size):  # 400 digits read as a float are infinite, which no int can hold
+        raise reader.error(field, f"is not a size: {value!r}"[:200])
+    return int(size)
 
 
 def _volumes(entries: list[Any] | None, directory: Path, reader: _Service) -> tuple[ComposeVolume, ...]:

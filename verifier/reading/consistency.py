@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from verifier.findings import Finding, SourceRef, Status
-from verifier.model import AccessPoint, External, HealthSpec, ServiceSpec
+from verifier.model import AccessPoint, External, HealthSpec, PortSpec, ServiceSpec
 from verifier.reading.collect import Placeholder
 from verifier.reading.env_section import DocumentedVariable
 from verifier.reading.links import Arrow, DiagramPort
@@ -59,11 +60,12 @@ def dependency_findings(writer: FindingWriter, services: Iterable[ServiceSpec], 
 
 
 def arrow_findings(writer: FindingWriter, arrows: Iterable[Arrow], services: dict[str, ServiceSpec]) -> Iterator[Finding]:
+    listed = {name: {d.service for d in service.dependencies} for name, service in services.items()}
     for arrow in arrows:
         if arrow.source is None or arrow.target is None:
             continue
         source = services[arrow.source]
-        if any(d.service == arrow.target for d in source.dependencies):
+        if arrow.target in listed[arrow.source]:
             continue
         yield writer.finding(
             "doc.consistency", source.name, Status.WARN, f"{arrow.target} among {source.name}'s dependencies",
@@ -76,32 +78,51 @@ def arrow_findings(writer: FindingWriter, arrows: Iterable[Arrow], services: dic
 
 def inspected_port_findings(writer: FindingWriter, inspected: Iterable[InspectedComponent],
                             services: dict[str, ServiceSpec], resolver: Resolver) -> Iterator[Finding]:
+    documented = _documented_ports(services)
     for claim in inspected:
         service = services.get(component_service(claim, resolver) or "")
         if service is None or not service.ports or not claim.ports:
-            yield from ()
             continue
-        yield from _port_claim(writer, service, claim.ports, claim.fields["port"].line, "Code Inspection", "inspection")
+        yield from _port_claim(writer, service, documented[service.name], claim.ports, claim.fields["port"].line,
+                               "Code Inspection", "inspection")
 
 
 def diagram_port_findings(writer: FindingWriter, claims: Iterable[DiagramPort],
                           services: dict[str, ServiceSpec]) -> Iterator[Finding]:
+    documented = _documented_ports(services)
     for claim in claims:
         service = services[claim.service]
         if service.ports:
-            yield from _port_claim(writer, service, (claim.port,), claim.line, "the dependency diagram", "diagram")
+            yield from _port_claim(writer, service, documented[service.name], (claim.port,), claim.line,
+                                   "the dependency diagram", "diagram")
 
 
-def _port_claim(writer: FindingWriter, service: ServiceSpec, ports: tuple[int, ...], line: int,
-                where: str, detail: str) -> Iterator[Finding]:
-    documented = {p.container_port for p in service.ports} | {p.host_port for p in service.ports if p.host_port}
-    if documented & set(ports):
+@dataclass(frozen=True)
+class _DocumentedPorts:
+    """Every port a service's specification names, container or host, and how a message shows them."""
+
+    ports: frozenset[int]
+    text: str
+
+
+def _documented_ports(services: dict[str, ServiceSpec]) -> dict[str, _DocumentedPorts]:
+    """Built once per service, not per claim: a document of many claims stays linear."""
+    found = {}
+    for name, service in services.items():
+        ports = frozenset({p.container_port for p in service.ports} | {p.host_port for p in service.ports if p.host_port})
+        found[name] = _DocumentedPorts(ports, _ports_text(ports))
+    return found
+
+
+def _port_claim(writer: FindingWriter, service: ServiceSpec, documented: _DocumentedPorts, ports: tuple[int, ...],
+                line: int, where: str, detail: str) -> Iterator[Finding]:
+    if not documented.ports.isdisjoint(ports):
         return
     spec_line = service.ports[0].line
     yield writer.finding(
-        "doc.consistency", service.name, Status.FAIL, _ports_text(documented), _ports_text(ports),
+        "doc.consistency", service.name, Status.FAIL, documented.text, _ports_text(ports),
         f"{where} gives {service.name} port {_ports_text(ports)} (line {line}); "
-        f"its specification gives {_ports_text(documented)} (line {spec_line})",
+        f"its specification gives {documented.text} (line {spec_line})",
         max(line, spec_line), f"port/{detail}", [line, spec_line],
     )
 
@@ -111,20 +132,24 @@ def component_service(component: InspectedComponent, resolver: Resolver) -> str 
 
 
 def access_findings(writer: FindingWriter, access: Iterable[AccessPoint], services: dict[str, ServiceSpec]) -> Iterator[Finding]:
+    published_in: dict[tuple[str, str], tuple[list[PortSpec], set[int], str]] = {}  # once per service and environment
     for point in access:
         service = services.get(point.service or "")
         # Only a port written in the URL: https://app.example.com is a proxy's 443, not the service's port.
         if service is None or explicit_port(point.url) is None:
             continue
-        published = [p for p in service.ports if p.host_port is not None
-                     and (p.environment in (None, point.environment))]
-        if not published or any(p.host_port == point.port for p in published):
+        key = (service.name, point.environment)
+        if key not in published_in:
+            ports = [p for p in service.ports if p.host_port is not None and p.environment in (None, point.environment)]
+            hosts = {p.host_port for p in ports if p.host_port}
+            published_in[key] = (ports, hosts, _ports_text(hosts))
+        published, hosts, hosts_text = published_in[key]
+        if not published or point.port in hosts:
             continue
-        hosts = {p.host_port for p in published if p.host_port}
         yield writer.finding(
-            "doc.consistency", service.name, Status.FAIL, _ports_text(hosts), str(point.port),
+            "doc.consistency", service.name, Status.FAIL, hosts_text, str(point.port),
             f"the {point.environment} access URL {point.url} (line {point.line}) uses port {point.port}; "
-            f"the specification publishes {service.name} on {_ports_text(hosts)} (line {published[0].line})",
+            f"the specification publishes {service.name} on {hosts_text} (line {published[0].line})",
             max(point.line, published[0].line), f"port/access/{point.environment}", [point.line, published[0].line],
         )
 

@@ -8,7 +8,8 @@ from verifier.markdown import Fence, Section
 from verifier.reading.resolve import Resolver
 
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
-_GROUP = re.compile(r"^\s*#\s*(?P<label>[^=]+?)\s*$")
+_COMMENT = re.compile(r"(?<!\s)\s++#.*$")  # never restarted inside a run of spaces: linear
+_VARIABLES = re.compile(r"variable", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ def read_env_section(root: Section, resolver: Resolver) -> list[DocumentedVariab
         if section.level != 2:
             continue
         for part in [section, *section.children]:
-            heading_service = resolver.resolve(re.sub(r"(?i)\s*variables?.*$", "", part.title))
+            heading_service = resolver.resolve(_without_variables(part.title))
             for block in part.blocks:
                 if isinstance(block, Fence):
                     found.extend(_variables(block, heading_service, resolver))
@@ -36,14 +37,29 @@ def _variables(fence: Fence, service: str | None, resolver: Resolver) -> list[Do
     found = []
     current = service
     for offset, raw in enumerate(fence.text.splitlines()):
-        group = _GROUP.match(raw)
-        if group:
-            named = resolver.resolve(group.group("label"))
-            if named or not _ASSIGNMENT.match(group.group("label")):
+        label = _group_label(raw)
+        if label is not None:
+            named = resolver.resolve(label)
+            if named or not _ASSIGNMENT.match(label):
                 current = named if named else service
             continue
         assignment = _ASSIGNMENT.match(raw)
         if assignment:
-            value = re.sub(r"\s+#.*$", "", assignment.group("value")).strip()
+            value = _COMMENT.sub("", assignment.group("value")).strip()
             found.append(DocumentedVariable(assignment.group("name"), value, current, fence.first_line + offset))
     return found
+
+
+def _without_variables(title: str) -> str:
+    """`Backend Variables (engine/)` -> `Backend`: the title before its first "variable"."""
+    found = _VARIABLES.search(title)
+    return title if found is None else title[:found.start()].rstrip()
+
+
+def _group_label(raw: str) -> str | None:
+    """`# Backend (engine/)` -> `Backend (engine/)`: a comment line naming the variables below it.
+    Not one when it holds `=` (a commented-out assignment) or is a bare `#`."""
+    text = raw.lstrip()
+    if not text.startswith("#") or len(text) == 1 or "=" in text:
+        return None
+    return text[1:].strip() or text[1:]  # a comment of spaces only is a label of spaces, as before

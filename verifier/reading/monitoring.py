@@ -8,6 +8,9 @@ from verifier.markdown import Section, TextLine, labelled, plain
 from verifier.model import HealthSpec
 from verifier.reading.resolve import Resolver
 
+_MONITORING = re.compile(r"monitor|observab", re.IGNORECASE)
+_HEALTH_CHECKS = re.compile(r"health\s*checks?", re.IGNORECASE)
+_OR = re.compile(r"(?<!\s)\s++or\s++")  # never restarted inside a run of spaces: linear
 _HTTP = re.compile(r"^(?:(?P<method>GET|HEAD|POST)\s+)?(?P<path>/\S*)\s*(?:(?:→|->|=>|:)\s*(?P<status>\d{3}))?")
 
 
@@ -19,9 +22,7 @@ class MonitoredHealth:
 
 def read_monitoring_health(root: Section, resolver: Resolver) -> list[MonitoredHealth]:
     found = []
-    for section in root.find(r"health\s*checks?"):
-        if not re.search(r"monitor|observab", _ancestry_titles(root, section), re.IGNORECASE):
-            continue
+    for section in _health_check_sections(root):
         for block in section.all_blocks():
             pair = labelled(block.text) if isinstance(block, TextLine) else None
             if pair is None:
@@ -40,19 +41,20 @@ def _health(text: str, line: int) -> HealthSpec | None:
                           int(match.group("status")) if match.group("status") else 200, None, None,
                           None, None, None, None, line, line)
     if re.search(r"pg_isready|select\s+1", text, re.IGNORECASE):
-        command = re.split(r"\s+or\s+", text)[0].strip()
+        command = _OR.split(text)[0].strip()
         return HealthSpec("postgres", None, None, None, None, None, command, None, None, None, None, line, line)
     return None
 
 
-def _ancestry_titles(root: Section, target: Section) -> str:
-    """The titles from the top down to `target`, so `Health Checks` under Monitoring is told apart."""
-    def path(section: Section, trail: list[str]) -> list[str] | None:
-        if section is target:
-            return trail + [section.title]
-        for child in section.children:
-            found = path(child, trail + [section.title])
-            if found:
-                return found
-        return None
-    return " / ".join(path(root, []) or [])
+def _health_check_sections(root: Section) -> list[Section]:
+    """`Health Checks` sections with Monitoring or Observability in their own or an enclosing title,
+    in document order: one walk of the tree, however many sections it has."""
+    found = []
+    pending = [(root, False)]
+    while pending:
+        section, under_monitoring = pending.pop()
+        under_monitoring = under_monitoring or bool(_MONITORING.search(section.title))
+        if section is not root and under_monitoring and _HEALTH_CHECKS.search(section.title):
+            found.append(section)
+        pending.extend((child, under_monitoring) for child in reversed(section.children))
+    return found

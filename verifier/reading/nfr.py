@@ -7,13 +7,17 @@ from verifier.markdown import Section, TextLine, labelled, plain
 from verifier.model import Fact, Isolation, LatencyTarget, Nfr
 from verifier.reading.collect import Collector
 from verifier.reading.resolve import Resolver
-from verifier.reading.text import is_placeholder, normalize_key
+from verifier.reading.text import finite, is_placeholder, normalize_key
 
 _LATENCY = re.compile(
     r"(?:p(?P<percentile>\d{1,3})\s*)?(?:<=?|≤|under|below|within)\s*(?P<amount>\d+(?:\.\d+)?)\s*"
     r"(?P<unit>ms|milliseconds?|s\b|secs?|seconds?)", re.IGNORECASE)
 _ENVIRONMENT = re.compile(r"\b(production|prod|staging|development|dev)\b", re.IGNORECASE)
 _CANONICAL = {"prod": "production", "dev": "development"}
+# `api / web, worker and db`: spaces before a separator are taken from where their run starts only,
+# so a long run of spaces is tried once, not once per space (linear in the line).
+_SEPARATOR = r"(?:/|,|\band\b|&|\+)"
+_LIST_SEPARATOR = re.compile(rf"(?<!\s)\s*+{_SEPARATOR}\s*+|{_SEPARATOR}\s*+")
 _LATENCY_LABEL = re.compile(r"(?<!up)(?<!down)time$|latency")
 
 
@@ -47,7 +51,9 @@ def _latency(label: str, value: str, line: int, resolver: Resolver) -> LatencyTa
     match = _LATENCY.search(plain(value))
     if match is None:
         return None
-    amount = float(match.group("amount"))
+    amount = finite(float(match.group("amount")))
+    if amount is None:
+        return None
     if match.group("unit").lower().startswith("s"):
         amount *= 1000
     percentile = int(match.group("percentile")) if match.group("percentile") else None
@@ -64,7 +70,7 @@ def _isolation(value: str, line: int, resolver: Resolver) -> list[Isolation]:
     subject = re.split(r"\b(?:not|never|must not|is not|are not)\b", text, maxsplit=1)[0]
     environment = _environment(text)
     found = []
-    for label in re.split(r"\s*(?:/|,|\band\b|&|\+)\s*", subject):
+    for label in _LIST_SEPARATOR.split(subject):
         service = resolver.resolve(label)
         if service is not None:
             found.append(Isolation(service, environment, line))

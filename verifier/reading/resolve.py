@@ -16,13 +16,43 @@ _ROLE_WORDS = {
 }
 _NOISE = {"service", "services", "the", "layer", "and", "of", "server", "container", "app"}
 _GENERIC = _NOISE | {"api", "admin", "ui", "a", "our", "main", "primary"}
-_MEASURE_SUFFIX = re.compile(r"\s+(response|load|query|request)\s+time.*$|\s+latency.*$", re.IGNORECASE)
+# Searched from where a run of spaces starts only, never again from inside it: linear in the label.
+_MEASURE_SUFFIX = re.compile(r"(?<!\s)\s++(?:(?:response|load|query|request)\s++time.*$|latency.*$)",
+                             re.IGNORECASE)
+
+
+_MARKUP = re.compile(r"[`*_]")
+_NOT_IN_A_KEY = re.compile(r"[^a-z0-9/ .-]")
+_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://([a-z0-9_.-]+)")
 
 
 def label_key(label: str) -> str:
-    label = re.sub(r"[`*_]", "", label).strip().lower()
-    label = re.sub(r"\s*\((.*?)\)\s*", " ", label)
-    return re.sub(r"[^a-z0-9/ .-]", " ", label).strip().rstrip("/").strip()
+    label = _MARKUP.sub("", label).strip().lower()
+    label = _without_parentheses(label)
+    return _NOT_IN_A_KEY.sub(" ", label).strip().rstrip("/").strip()
+
+
+def _without_parentheses(text: str) -> str:
+    """`orders (the api) db` -> `orders db`: each `(...)` up to its first `)`, with the spaces around
+    it, becomes one space; a `(` with no `)` after it on its line stays. One pass over the text
+    (a regex would look for the `)` again from every unclosed `(`)."""
+    pieces: list[str] = []
+    kept_from = search_from = 0
+    while (opening := text.find("(", search_from)) >= 0:
+        closing = text.find(")", opening + 1)
+        if closing < 0:
+            break  # no `(` after this one has a `)` either
+        newline = text.find("\n", opening + 1, closing)
+        if newline >= 0:  # a remark does not span lines; nor does any `(` before this newline
+            search_from = newline + 1
+            continue
+        pieces += [text[kept_from:opening].rstrip(), " "]
+        after = closing + 1
+        while after < len(text) and text[after].isspace():
+            after += 1
+        kept_from = search_from = after
+    pieces.append(text[kept_from:])
+    return "".join(pieces)
 
 
 class Resolver:
@@ -39,8 +69,14 @@ class Resolver:
                        if len(found) == 1 and alias not in names}
         self._exact.update(names)
         self._names = set(names.values())
+        self._resolved: dict[str, str | None] = {}  # documents name the same few things again and again
 
     def resolve(self, label: str) -> str | None:
+        if label not in self._resolved:
+            self._resolved[label] = self._resolve(label)
+        return self._resolved[label]
+
+    def _resolve(self, label: str) -> str | None:
         key = label_key(label)
         if not key:
             return None
@@ -49,7 +85,7 @@ class Resolver:
         shorter = label_key(_MEASURE_SUFFIX.sub("", key))
         if shorter in self._exact:
             return self._exact[shorter]
-        host = re.match(r"^[a-z][a-z0-9+.-]*://([a-z0-9_.-]+)", key)
+        host = _URL_HOST.match(key)
         if host and host.group(1) in self._exact:
             return self._exact[host.group(1)]
         specific = " ".join(w for w in shorter.split() if w not in _GENERIC)

@@ -27,6 +27,7 @@ from verifier.reading.text import (
     port_number,
     remark,
     seconds,
+    small_number,
     without_remark,
 )
 from verifier.reading.yamlish import Entry, Item, parse_block
@@ -37,6 +38,12 @@ _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DEV_ONLY = re.compile(r"dev(elopment)?[ -]only|local[ -]only|not exposed in prod", re.IGNORECASE)
 _NAME_KEYS = ("servicename", "name", "service")
 _FOLDER_IN_HEADING = re.compile(r"\(`?([\w.-]+/)`?\)")
+# Splitting patterns that start with spaces start only where a run of spaces starts (`(?<!\s)`), so a
+# long run is tried once rather than once per space: linear in the line.
+_SPACED_ARROW = re.compile(r"(?<!\s)\s++(?:→|->)\s++")
+_SPACED_DASH = re.compile(r"(?<!\s)\s++[-–—:]\s++")
+_ALTERNATIVES = re.compile(r"(?<!\s)\s++or\s++|(?<!\s)\s*+\|\s*+|\|\s*+|,\s*+")
+_PARENTHESIS_OR_COMMA = re.compile(r"[(),]")
 
 
 def read_services(root: Section, sink: Collector) -> list[ServiceSpec]:
@@ -207,7 +214,7 @@ def _port(item: Item, sole_internal: int | None) -> PortSpec | None:
     environment = ENVIRONMENTS.get(key)
     exposure = "dev-only" if environment == DEVELOPMENT or _DEV_ONLY.search(item.value) else "public"
     if mapping:
-        host, container = int(mapping.group(1)), int(mapping.group(2))
+        host, container = small_number(mapping.group(1)) or 0, small_number(mapping.group(2)) or 0
         if not (0 < host < 65536 and 0 < container < 65536):
             return None
         return PortSpec(container, host, exposure, environment, note, item.line)
@@ -251,8 +258,8 @@ def _http_health(endpoint: Item, fields: dict[str, Item], service: str, sink: Co
     words = text.split()
     if words and words[0].upper() in _HTTP_METHODS:
         method, text = words[0].upper(), " ".join(words[1:])
-    text = re.split(r"\s+(?:→|->)\s+", text)[0]
-    alternatives = [a.strip("` ") for a in re.split(r"\s+or\s+|\s*\|\s*|,\s*", without_remark(text)) if a.strip()]
+    text = _SPACED_ARROW.split(text)[0]
+    alternatives = [a.strip("` ") for a in _ALTERNATIVES.split(without_remark(text)) if a.strip()]
     if not alternatives:
         return None
     if len(alternatives) > 1:
@@ -260,7 +267,7 @@ def _http_health(endpoint: Item, fields: dict[str, Item], service: str, sink: Co
     target, port = alternatives[0], None
     url = re.match(r"^[a-z]+://[^/:]+(?::(\d+))?(/.*)?$", target)
     if url:
-        port = int(url.group(1)) if url.group(1) else None
+        port = small_number(url.group(1)) if url.group(1) else None
         target = url.group(2) or "/"
     if not target.startswith("/"):
         sink.note(endpoint.line, f"health endpoint '{endpoint.value}' is not a path")
@@ -288,7 +295,7 @@ def _integer(item: Item | None) -> int | None:
     if item is None:
         return None
     match = re.match(r"\s*(\d+)", item.value)
-    return int(match.group(1)) if match else None
+    return small_number(match.group(1)) if match else None
 
 
 def _dependencies(entry: Entry | None, service: str, sink: Collector) -> tuple[DependencySpec, ...]:
@@ -296,16 +303,33 @@ def _dependencies(entry: Entry | None, service: str, sink: Collector) -> tuple[D
         return ()
     texts = [(i.value if i.key is None else f"{i.key}: {i.value}", i.line) for i in entry.items]
     if entry.value and not is_placeholder(entry.value):
-        texts = [(part, entry.line) for part in re.split(r",(?![^(]*\))", entry.value)] + texts
+        texts = [(part, entry.line) for part in split_outside_parentheses(entry.value)] + texts
     specs = []
     for text, line in texts:
-        label = without_remark(re.split(r"\s+[-–—:]\s+", text)[0]).strip("` ")
+        label = without_remark(_SPACED_DASH.split(text)[0]).strip("` ")
         if not re.match(r"^[A-Za-z0-9]", label) or is_placeholder(text.strip()) or normalize_key(label) == "none":
             continue
         condition = "healthy" if re.search(r"\bhealthy\b", text, re.IGNORECASE) else "started"
         # As written for now: "Order Processing Backend" becomes orders-api once every service is known.
         specs.append(DependencySpec(label, condition, remark(text), line))
     return tuple(specs)
+
+
+def split_outside_parentheses(text: str) -> list[str]:
+    """`a, b (x, y), c` -> ["a", " b (x, y)", " c"]: split at each comma whose next parenthesis is not
+    a `)`, as the regex `,(?![^(]*[)])` does, but in one pass from the end instead of one look ahead per
+    comma."""
+    parts = []
+    end = len(text)
+    next_parenthesis = ""
+    for found in reversed(list(_PARENTHESIS_OR_COMMA.finditer(text))):
+        if found.group() != ",":
+            next_parenthesis = found.group()
+        elif next_parenthesis != ")":
+            parts.append(text[found.end():end])
+            end = found.start()
+    parts.append(text[:end])
+    return parts[::-1]
 
 
 def _environment(entry: Entry | None, service: str, sink: Collector) -> tuple[EnvVarSpec, ...]:

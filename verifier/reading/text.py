@@ -1,9 +1,12 @@
 """Small readers for the values people write: placeholders, remarks, ports, durations, sizes."""
 from __future__ import annotations
 
+import math
 import re
 
-_PLACEHOLDER = re.compile(r"^\s*(\[[^\]]*\]|<[^>]*>)\s*(\(.*\))?\s*$")
+# Linear on any line: no two adjacent quantifiers may trade characters (possessive `*+`), and a
+# pattern searched for never restarts inside a run of spaces it has already tried (`(?<!\s)`).
+_PLACEHOLDER = re.compile(r"^\s*+(\[[^\]]*+\]|<[^>]*+>)\s*+(\(.*\))?\s*+$")
 _TEMPLATE_HINT = re.compile(r"\[(e\.g\.|select|list|brief|why|if |describe|choose|draw|yes/no)", re.IGNORECASE)
 
 
@@ -17,16 +20,31 @@ def is_placeholder(value: str) -> bool:
     return bool(_PLACEHOLDER.match(value)) or bool(_TEMPLATE_HINT.search(value))
 
 
+_COMMENT = re.compile(r"(?<!\s)\s++#.*$")
+_LAST_REMARK = re.compile(r"(?<!\s)\s*+\([^()]*+\)\s*+$")
+
+
 def without_remark(value: str) -> str:
     """`5432 (dev only)` -> `5432`; also drops `# comments` and surrounding quotes or backticks."""
-    value = re.sub(r"\s+#.*$", "", value)
-    value = re.sub(r"\s*\([^()]*\)\s*$", "", value).strip()
+    value = _COMMENT.sub("", value)
+    value = _LAST_REMARK.sub("", value).strip()
     return value.strip("`'\" ")
 
 
 def remark(value: str) -> str:
     match = re.search(r"\(([^()]*)\)\s*(?:#.*)?$", value)
     return match.group(1).strip() if match else ""
+
+
+def small_number(digits: str, most_digits: int = 9) -> int | None:
+    """`digits` as an int, or None past `most_digits` (no port, count or status is that long, and
+    int() refuses more than 4,300 digits with a ValueError)."""
+    return int(digits) if len(digits) <= most_digits else None
+
+
+def finite(number: float) -> float | None:
+    """None for the infinity that a float of hundreds of digits becomes."""
+    return number if math.isfinite(number) else None
 
 
 def port_number(value: str) -> int | None:
@@ -49,7 +67,9 @@ def seconds(value: str) -> float | None:
         return None
     unit = (match.group(2) or "s").lower()
     key = "ms" if unit.startswith("ms") or unit.startswith("milli") else unit[0]
-    result = float(match.group(1)) * _SECONDS_PER[key]
+    result = finite(float(match.group(1)) * _SECONDS_PER[key])
+    if result is None:
+        return None
     return int(result) if result.is_integer() else result
 
 
@@ -62,9 +82,10 @@ def memory_bytes(value: str) -> int | None:
     match = _SIZE.match(value.strip("`'\" "))
     if match is None:
         return None
-    return int(float(match.group(1)) * _BYTES_PER[match.group(2).lower()])
+    size = finite(float(match.group(1)) * _BYTES_PER[match.group(2).lower()])
+    return None if size is None else int(size)
 
 
 def cpus(value: str) -> float | None:
     match = re.match(r"^\s*(\d+(?:\.\d+)?)", value.strip("`'\" "))
-    return float(match.group(1)) if match else None
+    return finite(float(match.group(1))) if match else None

@@ -4,13 +4,16 @@ They look like YAML but often are not (`Persistent Storage: Required` followed b
 indented list, remarks in parentheses, unquoted colons), so a YAML parser would reject
 or misread them. This reader keeps only the shape every such block has: top-level
 `Key: value` entries, each with indented items `- Key: value`, `- value` or `Key: value`.
+
+Linear in the block: a key is found with str.partition, never by a regex that could try
+every split of a long line, and an entry's items are collected in a list, never by copying.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z][\w .()/-]*?)\s*:(?:\s+(?P<value>.*))?$")
+_KEY = re.compile(r"[A-Za-z][\w .()/-]*")
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,22 @@ class Entry:
     items: tuple[Item, ...]
 
 
+@dataclass
+class _OpenEntry:
+    """An entry whose items are still being read."""
+
+    key: str
+    value: str
+    line: int
+    items: list[Item]
+
+    def closed(self) -> Entry:
+        return Entry(self.key, self.value, self.line, tuple(self.items))
+
+
 def parse_block(text: str, first_line: int) -> tuple[Entry, ...]:
     """Entries of a block whose first line is line `first_line` of the document."""
-    entries: list[Entry] = []
+    entries: list[_OpenEntry] = []
     for offset, raw in enumerate(text.splitlines()):
         line = first_line + offset
         stripped = raw.strip()
@@ -38,19 +54,22 @@ def parse_block(text: str, first_line: int) -> tuple[Entry, ...]:
             continue
         indented = raw[0] in " \t"
         if not indented or not entries:
-            key, value = _split(stripped)
-            if key is None:
-                continue
-            entries.append(Entry(key, value, line, ()))
+            key, value = split_key(stripped)
+            if key is not None:
+                entries.append(_OpenEntry(key, value, line, []))
             continue
-        key, value = _split(stripped.removeprefix("-").strip())
-        last = entries[-1]
-        entries[-1] = Entry(last.key, last.value, last.line, last.items + (Item(key, value, line),))
-    return tuple(entries)
+        key, value = split_key(stripped.removeprefix("-").strip())
+        entries[-1].items.append(Item(key, value, line))
+    return tuple(entry.closed() for entry in entries)
 
 
-def _split(text: str) -> tuple[str | None, str]:
-    match = _KEY_VALUE.match(text)
-    if match is None:
+def split_key(text: str) -> tuple[str | None, str]:
+    """`Port: 5000` -> ("Port", "5000"); text that is not `Key: value` -> (None, text).
+
+    The key is what comes before the first colon: letters, digits, spaces, `_ . ( ) / -`,
+    starting with a letter; the colon is followed by whitespace or ends the line."""
+    before, colon, after = text.partition(":")
+    key = before.rstrip()
+    if not colon or _KEY.fullmatch(key) is None or (after and not after[0].isspace()):
         return None, text
-    return match.group("key").strip(), (match.group("value") or "").strip()
+    return key.strip(), after.strip()
