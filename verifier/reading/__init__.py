@@ -1,0 +1,1 @@
+"""The document reader: one module per template section, and the document findings."""
