@@ -35,7 +35,9 @@ def as_dict(report: Report) -> dict[str, Any]:
                           for rule in rules],
             }},
             "originalUriBaseIds": {"SRCROOT": {"description": {"text": "the repository the document lives in"}}},
-            "invocations": [{"executionSuccessful": True, "startTimeUtc": report.started_at}],
+            # A check that could not run at all (status error) is an analysis that did not complete.
+            "invocations": [{"executionSuccessful": report.counts[Status.ERROR] == 0,
+                             "startTimeUtc": report.started_at}],
             "results": [_result(report, finding, rules.index(finding.check)) for finding in reported],
         }],
     }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conftest import DEMO_COMPOSE, DEMO_DOCUMENT, DRIFT_OVERRIDE, ROOT
 from verifier.compose import load_compose
+from verifier.compose_checks import compose_findings
 from verifier.document import read_document
 from verifier.mapping import map_services
 
@@ -50,6 +51,19 @@ def test_services_are_matched_by_name_then_folder_then_image(tmp_path):
     assert [(m.documented.name, m.compose.name if m.compose else None, m.how) for m in mapping.matches] == [
         ("backend", "api", "folder"), ("cache", "kv", "image")]
     assert [s.name for s in mapping.undocumented] == ["worker"]
+
+
+def test_an_undocumented_service_points_at_where_the_services_are_specified(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(DOC)
+    compose = compose_file(tmp_path, "services:\n  api:\n    build: ./engine\n  kv:\n    image: redis:7\n"
+                                     "  worker:\n    image: busybox\n")
+    findings = compose_findings(read_document(doc), load_compose([compose], environ={}),
+                                map_services(read_document(doc), load_compose([compose], environ={})))
+    (undocumented,) = [f for f in findings if f.check == "service.undocumented"]
+    first = min(s.line for s in read_document(doc).services)
+    assert first > 1 and undocumented.source.line == first
+    assert f"specified from line {first}" in undocumented.message
 
 
 def test_two_candidates_are_a_finding_not_a_guess(tmp_path):
@@ -125,3 +139,12 @@ def test_a_dependency_on_another_network_is_compose_drift(tmp_path):
     failing = {(f["id"], f["observed"], f["source"]["line"]) for f in json.loads(result.stdout)["findings"]
                if f["status"] == "fail"}
     assert failing == {("api/dependency.network/postgres", "back vs db", 5)}
+
+
+def test_the_compose_hash_step_is_bounded_by_the_time_it_is_given(tmp_path):
+    from verifier.cli import _hash_seconds
+    from verifier.redeploy import compose_hashes
+
+    compose = compose_file(tmp_path, "services:\n  api:\n    image: busybox\n")
+    assert compose_hashes(load_compose([compose], environ={}), {"PATH": "/usr/bin:/bin"}, timeout=0.001) is None
+    assert _hash_seconds(time.monotonic(), 3.0) <= 3.0 and _hash_seconds(time.monotonic() - 60, 3.0) == 0.1

@@ -5,6 +5,7 @@ and read the diff of tests/golden/ before committing it.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -134,3 +135,14 @@ def test_quiet_shows_only_what_did_not_pass_and_the_verdict():
 def test_the_nightly_summary_counts_new_still_failing_and_resolved():
     assert fixed_report().comparison.summary() == (
         "2 new, 3 still failing, 1 resolved since 2026-11-25T02:00:00.000+00:00")
+
+
+def test_sarif_says_the_run_was_not_successful_only_when_a_check_could_not_run():
+    with_error = fixed_report()
+    assert any(f.status is Status.ERROR for f in with_error.findings)
+    without = dataclasses.replace(with_error, findings=tuple(f for f in with_error.findings
+                                                             if f.status is not Status.ERROR))
+    for report, successful in ((with_error, False), (without, True)):
+        stream = io.StringIO()
+        RENDERERS["sarif"](report, stream, RenderOptions())
+        assert json.loads(stream.getvalue())["runs"][0]["invocations"][0]["executionSuccessful"] is successful

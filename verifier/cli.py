@@ -67,7 +67,8 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
     # The Engine and Compose answer while the document is read: they are the slow part of a run.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="early") as early:
         first_look = early.submit(look)
-        hashes = early.submit(compose_hashes, target.compose, os.environ) if target.compose is not None else None
+        hashes = (early.submit(compose_hashes, target.compose, os.environ, _hash_seconds(started, timeout))
+                  if target.compose is not None else None)  # bounded by --timeout like the rest of the run
         document = read_document_within(document_path, reading)
         composed, definitions = _compose_layer(document, target.compose, environment)
         plan = build_plan(document, definitions, environment)
@@ -86,6 +87,11 @@ def verify(document_path: Path, compose_files: Sequence[Path], project: str | No
                             _deadlines(wait, started, document, target.compose), concurrency, target.project)
     return _report(document, _target(stack.project, redact(stack.engine), target.compose, environment), started_at,
                    started, tuple(_redacted(f, redact) for f in document.findings + composed) + live)
+
+
+def _hash_seconds(started: float, timeout: float) -> float:
+    """What Compose gets to hash the services: at most 10 s, and never past --timeout."""
+    return max(0.1, min(10.0, started + timeout - time.monotonic()))
 
 
 def _compose_layer(document: DocumentModel, compose: ComposeProject | None,

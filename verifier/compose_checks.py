@@ -28,10 +28,12 @@ def compose_findings(document: DocumentModel, project: ComposeProject, mapping: 
         else:
             found.extend(_service_findings(write, match.documented, match.compose, mapping, environment,
                                            _secrets_of(project, match.compose)))
+    specified_from = min((s.line for s in document.services), default=1)  # where a section for it belongs
     for service in mapping.undocumented:
         found.append(write.finding(
             "service.undocumented", service.name, Status.WARN, "a section in the document", "none",
-            f"the compose file defines '{service.name}', which the document never mentions", 1, ""))
+            f"the compose file defines '{service.name}', which the document never mentions "
+            f"(its services are specified from line {specified_from})", specified_from, ""))
     return tuple(found)
 
 
