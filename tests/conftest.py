@@ -12,6 +12,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,3 +155,16 @@ def _without_top_level_name(compose_file: Path, directory: Path) -> Path:
     path = directory / "compose.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+@contextmanager
+def fixture_project(folder: Path, prefix: str) -> Iterator[tuple[str, list[str]]]:
+    """A compose fixture up under a unique project name, and `docker compose` for it; down at the end,
+    whatever happened."""
+    project = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    compose = ["docker", "compose", "-f", str(folder / "compose.yaml"), "-p", project]
+    try:
+        subprocess.run([*compose, "up", "-d", "--wait"], check=True, capture_output=True, timeout=120)
+        yield project, compose
+    finally:
+        subprocess.run([*compose, "down", "-v", "-t", "1"], capture_output=True, timeout=120)

@@ -5,29 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fixture_project
 
 FIXTURE = ROOT / "compose-fixtures" / "network-views"
 
 
 @pytest.fixture(scope="module")
 def findings() -> Iterator[dict[str, dict]]:
-    project = f"vt-{uuid.uuid4().hex[:8]}"
-    compose = ["docker", "compose", "-f", str(FIXTURE / "compose.yaml"), "-p", project]
-    try:
-        subprocess.run([*compose, "up", "-d", "--wait"], check=True, capture_output=True, timeout=120)
+    with fixture_project(FIXTURE, "vt") as (project, _):
         result = subprocess.run([sys.executable, "-m", "verifier", "check", str(FIXTURE / "deployment-architecture.md"),
                                  "-p", project, "--format", "json"], capture_output=True, text=True, cwd=ROOT,
                                 timeout=120)
         assert result.returncode == 1, result.stderr
         yield {f["id"]: f for f in json.loads(result.stdout)["findings"]}
-    finally:
-        subprocess.run([*compose, "down", "-v", "-t", "1"], capture_output=True, timeout=120)
 
 
 def test_the_drifts_are_the_ones_built_in(findings):

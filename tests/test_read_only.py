@@ -14,14 +14,13 @@ import sys
 import termios
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
 import pytest
 
 from probes import dependency_reachable, http_health
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fixture_project
 from verifier import innet
 from verifier.checks import Check, HttpTarget, ReachTarget
 from verifier.read_only_http import HEADER_LIMIT, request_path
@@ -281,18 +280,15 @@ def test_connects_go_only_to_the_stacks_own_containers():
 # --- both paths, through the command line, on a real stack --------------------------------------------
 
 @pytest.fixture(scope="module")
-def recorded() -> Iterator[tuple[dict[str, dict], dict[str, list[str]]]]:
-    project = f"ro-{uuid.uuid4().hex[:8]}"
-    compose = ["docker", "compose", "-f", str(FIXTURE / "compose.yaml"), "-p", project]
-    try:
-        subprocess.run([*compose, "up", "-d", "--wait"], check=True, capture_output=True, timeout=120)
-        result = subprocess.run([sys.executable, "-m", "verifier", "check", str(FIXTURE / "deployment-architecture.md"),
-                                 "-p", project, "--format", "json"], capture_output=True, text=True, cwd=ROOT,
-                                timeout=120)
+def recorded() -> Iterator[tuple[dict[str, dict], dict[str, list[str]], bytes]]:
+    """The JSON findings of a check, what each recording server logged, and a check's terminal output."""
+    with fixture_project(FIXTURE, "ro") as (project, compose):
+        document = str(FIXTURE / "deployment-architecture.md")
+        result = subprocess.run([sys.executable, "-m", "verifier", "check", document, "-p", project, "--format", "json"],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert result.returncode in (0, 1), result.stderr
         findings = {f["id"]: f for f in json.loads(result.stdout)["findings"]}
-        terminal = on_a_terminal([sys.executable, "-m", "verifier", "check",
-                                  str(FIXTURE / "deployment-architecture.md"), "-p", project])
+        terminal = on_a_terminal([sys.executable, "-m", "verifier", "check", document, "-p", project])
         services = subprocess.run([*compose, "config", "--services"], capture_output=True, text=True,
                                   check=True).stdout.split()
         logs = {s: [line.split("REQUEST ", 1)[1] for line in
@@ -300,8 +296,6 @@ def recorded() -> Iterator[tuple[dict[str, dict], dict[str, list[str]]]]:
                                    text=True, check=True).stdout.splitlines() if "REQUEST " in line]
                 for s in services}
         yield findings, logs, terminal
-    finally:
-        subprocess.run([*compose, "down", "-v", "-t", "1"], capture_output=True, timeout=120)
 
 
 def on_a_terminal(command: list[str]) -> bytes:

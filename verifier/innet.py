@@ -15,6 +15,7 @@ host's, is looked at from inside itself.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -95,16 +96,12 @@ report()
 """
 
 
+@functools.cache
 def script() -> str:
     """The program a look runs: the request policy's own module, then the driver."""
-    if "script" not in _shared_script:
-        from verifier import read_only_http
+    from verifier import read_only_http
 
-        _shared_script["script"] = Path(read_only_http.__file__).read_text(encoding="utf-8") + _DRIVER
-    return _shared_script["script"]
-
-
-_shared_script: dict[str, str] = {}
+    return Path(read_only_http.__file__).read_text(encoding="utf-8") + _DRIVER
 
 
 @dataclass(frozen=True)
